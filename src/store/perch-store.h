@@ -1,0 +1,230 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* perch-store.h: the store interface every caller uses.
+ *
+ * A PerchStore is a table of functions (PerchStoreBackend) behind plain
+ * wrappers, so a PostgreSQL backend can be added without touching callers.
+ * The sqlite backend is perch-store-sqlite.c.
+ *
+ * Threading contract: perch_store_write() is called only from the
+ * committer's thread (perch-committer.h); every other function only from the
+ * main thread. A backend keeps separate connections for the two.
+ *
+ * Errors are GErrors in PERCH_ERROR: NOT_FOUND for a missing object,
+ * CONFLICT for a name that is taken or a category that is not empty,
+ * FAILED for anything the database itself reported (its message kept). */
+#pragma once
+
+#include <glib.h>
+#include "perch-common.h"
+
+G_BEGIN_DECLS
+
+typedef struct _PerchStore PerchStore;
+
+typedef struct {
+  gint64     id;            /* assigned by category_create */
+  char      *name;          /* unique */
+  char      *description;
+  gboolean   file_upload;
+  gboolean   chat_history;  /* FALSE: posts are fanned out and archived, not stored */
+  gboolean   invitations;
+  GPtrArray *allowed;       /* of char* principals: "sip:u@d" or "group:name" */
+  GPtrArray *denied;
+  GPtrArray *creators;
+} PerchCategory;
+
+typedef struct {
+  char         *id;         /* the id in ma-chan://domain/ID; generated when NULL at create */
+  char         *name;       /* unique in the pool, <= 256 chars */
+  char         *description;
+  gint64        category_id;
+  PerchPrivacy  privacy;
+  PerchRoomType type;
+  gboolean      disabled;
+  char         *addin;      /* NULL or an add-in name */
+  gboolean      invitations;/* TRUE = inherit from the category, FALSE = off */
+  GPtrArray    *members;    /* of char* principals */
+  GPtrArray    *managers;
+  GPtrArray    *presenters;
+  gint64        created_us;
+} PerchRoomInfo;
+
+typedef enum {
+  PERCH_MSG_NORMAL = 0,
+  PERCH_MSG_REPLACED = 1,   /* content now holds the replacement text */
+  PERCH_MSG_REMOVED = 2,
+} PerchMessageState;
+
+typedef struct {
+  gint64            id;     /* global server sequence: increases with every stored post */
+  char             *room_id;
+  char             *author; /* sip: URI */
+  gint64            ts_us;  /* server time */
+  char             *content;
+  PerchMessageState state;
+} PerchMessage;
+
+typedef struct {
+  char    *uri;             /* "sip:alice@example.test" */
+  char    *display_name;
+  char    *ha1;             /* hex MD5("alice@example.test:REALM:password") */
+  gboolean admin;
+  int      enabled;         /* -1: the global policy decides; 0 no; 1 yes */
+} PerchUser;
+
+typedef enum {
+  PERCH_EVENT_JOIN = 1,
+  PERCH_EVENT_PART,
+  PERCH_EVENT_CHAT,
+  PERCH_EVENT_BACKCHAT,
+  PERCH_EVENT_FILEUPLOAD,
+  PERCH_EVENT_FILEDOWNLOAD,
+  PERCH_EVENT_REMOVE,
+  PERCH_EVENT_REPLACE,
+  PERCH_EVENT_CLEAR,
+} PerchEventType;
+
+const char *perch_event_type_to_string (PerchEventType type); /* "JOIN", ... */
+
+/* A compliance event as stored in the outbox. */
+typedef struct {
+  gint64         id;        /* outbox order */
+  PerchEventType type;
+  char          *room_id;
+  char          *user;
+  gint64         ts_us;
+  char          *content;   /* NULL when the event has none */
+  gint64         msg_id;    /* the stored message it describes, or 0 */
+} PerchEvent;
+
+/* One durable change for perch_store_write(): a compliance event, and for
+ * CHAT with store_message set, the message it describes, both in one
+ * transaction. */
+typedef struct {
+  PerchEventType type;
+  char          *room_id;
+  char          *user;
+  char          *content;
+  gint64         ts_us;
+  gboolean       store_message; /* CHAT only; FALSE when the category keeps no history */
+  /* filled in by perch_store_write(): */
+  gint64         msg_id;        /* 0 when no message was stored */
+  gint64         event_id;
+} PerchWrite;
+
+void perch_category_free (PerchCategory *cat);
+void perch_room_info_free (PerchRoomInfo *room);
+PerchRoomInfo *perch_room_info_copy (const PerchRoomInfo *room);
+void perch_message_free (PerchMessage *msg);
+void perch_user_free (PerchUser *user);
+void perch_event_free (PerchEvent *event);
+void perch_write_free (PerchWrite *write);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PerchCategory, perch_category_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PerchRoomInfo, perch_room_info_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PerchMessage, perch_message_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PerchUser, perch_user_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PerchEvent, perch_event_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PerchWrite, perch_write_free)
+
+/* The backend's table of functions. Each wrapper below calls one entry. */
+typedef struct {
+  const char *name;
+  void       (*close)          (PerchStore *store);
+
+  char      *(*config_get)     (PerchStore *store, const char *key);
+  gboolean   (*config_set)     (PerchStore *store, const char *key, const char *value, GError **error);
+
+  gboolean   (*user_put)       (PerchStore *store, const PerchUser *user, GError **error);
+  PerchUser *(*user_get)       (PerchStore *store, const char *uri);
+  GPtrArray *(*user_list)      (PerchStore *store, GError **error);
+  gboolean   (*group_put)      (PerchStore *store, const char *name, const char *const *members, GError **error);
+  gboolean   (*group_delete)   (PerchStore *store, const char *name, GError **error);
+  GPtrArray *(*group_list)     (PerchStore *store, GError **error);
+  GPtrArray *(*group_members)  (PerchStore *store, const char *name, GError **error);
+
+  gboolean   (*category_create)(PerchStore *store, PerchCategory *cat, GError **error);
+  gboolean   (*category_update)(PerchStore *store, const PerchCategory *cat, GError **error);
+  gboolean   (*category_delete)(PerchStore *store, gint64 id, GError **error);
+  GPtrArray *(*category_list)  (PerchStore *store, GError **error);
+
+  gboolean   (*room_create)    (PerchStore *store, PerchRoomInfo *room, GError **error);
+  gboolean   (*room_update)    (PerchStore *store, const PerchRoomInfo *room, GError **error);
+  gboolean   (*room_delete)    (PerchStore *store, const char *room_id, GError **error);
+  GPtrArray *(*room_list)      (PerchStore *store, GError **error);
+  PerchRoomInfo *(*room_get)   (PerchStore *store, const char *room_id, GError **error);
+  GPtrArray *(*room_search)    (PerchStore *store, const char *text, guint limit, GError **error);
+
+  gboolean   (*write)          (PerchStore *store, PerchWrite **writes, guint n_writes, GError **error);
+  GPtrArray *(*history)        (PerchStore *store, const char *room_id, gint64 before_id, guint limit, GError **error);
+  GPtrArray *(*message_search) (PerchStore *store, const char *room_id, const char *query, guint limit, GError **error);
+
+  gboolean   (*invitation_add) (PerchStore *store, const char *user, const char *room_id, GError **error);
+  GPtrArray *(*invitations_take)(PerchStore *store, const char *user, GError **error);
+
+  char      *(*pref_get)       (PerchStore *store, const char *user, const char *label);
+  gboolean   (*pref_set)       (PerchStore *store, const char *user, const char *label, const char *content, GError **error);
+
+  GPtrArray *(*events_pending) (PerchStore *store, gint64 after_id, guint limit, GError **error);
+  gboolean   (*events_delete_upto)(PerchStore *store, gint64 id, GError **error);
+  gint64     (*events_count)   (PerchStore *store);
+} PerchStoreBackend;
+
+struct _PerchStore {
+  const PerchStoreBackend *backend;
+};
+
+/* Opens (creating and migrating as needed) the sqlite store at PATH. */
+PerchStore *perch_store_open_sqlite (const char *path, GError **error);
+void        perch_store_close (PerchStore *store);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PerchStore, perch_store_close)
+
+/* Pool settings and configuration as key/value text. NULL when unset. */
+char     *perch_store_config_get (PerchStore *store, const char *key);
+gboolean  perch_store_config_set (PerchStore *store, const char *key, const char *value, GError **error);
+int       perch_store_config_get_int (PerchStore *store, const char *key, int fallback);
+
+/* Users: put inserts or replaces by uri; get returns NULL when missing. */
+gboolean   perch_store_user_put (PerchStore *store, const PerchUser *user, GError **error);
+PerchUser *perch_store_user_get (PerchStore *store, const char *uri);
+GPtrArray *perch_store_user_list (PerchStore *store, GError **error);            /* of PerchUser* */
+gboolean   perch_store_group_put (PerchStore *store, const char *name, const char *const *members, GError **error);
+gboolean   perch_store_group_delete (PerchStore *store, const char *name, GError **error);
+GPtrArray *perch_store_group_list (PerchStore *store, GError **error);           /* of char* names */
+GPtrArray *perch_store_group_members (PerchStore *store, const char *name, GError **error); /* of char* */
+
+/* Categories: create fills cat->id; update replaces every field and list. */
+gboolean   perch_store_category_create (PerchStore *store, PerchCategory *cat, GError **error);
+gboolean   perch_store_category_update (PerchStore *store, const PerchCategory *cat, GError **error);
+gboolean   perch_store_category_delete (PerchStore *store, gint64 id, GError **error);
+GPtrArray *perch_store_category_list (PerchStore *store, GError **error);        /* of PerchCategory* */
+
+/* Rooms: create fills room->id (when NULL) and created_us; update replaces
+ * every field and list; delete removes its messages, invitations too. */
+gboolean       perch_store_room_create (PerchStore *store, PerchRoomInfo *room, GError **error);
+gboolean       perch_store_room_update (PerchStore *store, const PerchRoomInfo *room, GError **error);
+gboolean       perch_store_room_delete (PerchStore *store, const char *room_id, GError **error);
+GPtrArray     *perch_store_room_list (PerchStore *store, GError **error);        /* of PerchRoomInfo* */
+PerchRoomInfo *perch_store_room_get (PerchStore *store, const char *room_id, GError **error);
+/* Room ids whose name or description contains TEXT (case-insensitive). */
+GPtrArray     *perch_store_room_search (PerchStore *store, const char *text, guint limit, GError **error);
+
+/* Writes every change in WRITES in one transaction, filling their ids. */
+gboolean   perch_store_write (PerchStore *store, PerchWrite **writes, guint n_writes, GError **error);
+/* Up to LIMIT messages of ROOM with id < BEFORE_ID (0: the newest), oldest first. */
+GPtrArray *perch_store_history (PerchStore *store, const char *room_id, gint64 before_id, guint limit, GError **error);
+/* Full-text search (FTS5 syntax is escaped: QUERY is words), newest first. */
+GPtrArray *perch_store_message_search (PerchStore *store, const char *room_id, const char *query, guint limit, GError **error);
+
+gboolean   perch_store_invitation_add (PerchStore *store, const char *user, const char *room_id, GError **error);
+/* Room ids of USER's invitations not yet seen; marks them seen. */
+GPtrArray *perch_store_invitations_take (PerchStore *store, const char *user, GError **error);
+
+char      *perch_store_pref_get (PerchStore *store, const char *user, const char *label);
+gboolean   perch_store_pref_set (PerchStore *store, const char *user, const char *label, const char *content, GError **error);
+
+/* The compliance outbox, oldest first. */
+GPtrArray *perch_store_events_pending (PerchStore *store, gint64 after_id, guint limit, GError **error); /* of PerchEvent* */
+gboolean   perch_store_events_delete_upto (PerchStore *store, gint64 id, GError **error);
+gint64     perch_store_events_count (PerchStore *store);
+
+G_END_DECLS
