@@ -1,0 +1,1866 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* perch-store-sqlite.c: the embedded sqlite backend of the store.
+ *
+ * Two connections to one WAL database: `wdb` belongs to the committer's
+ * thread and does nothing but perch_store_write(); `db` belongs to the main
+ * thread and does everything else. WAL lets the main thread read while a
+ * group commit is in progress; writes from the main thread wait for the
+ * committer's transaction through busy_timeout.
+ *
+ * Every statement is prepared once per connection and cached by its text;
+ * user text only ever reaches sqlite as a bound parameter. */
+#include "config.h"
+
+#include <string.h>
+#include <sqlite3.h>
+
+#include "perch-store.h"
+
+#define BUSY_TIMEOUT_MS 5000
+
+/* ---- schema ----------------------------------------------------------- */
+
+/* Each step runs in its own transaction and bumps PRAGMA user_version to
+ * its index + 1. Never edit a step that has shipped: append a new one. */
+static const char *const migrations[] = {
+  /* 1: the initial schema */
+  "CREATE TABLE config ("
+  "  key   TEXT PRIMARY KEY NOT NULL,"
+  "  value TEXT NOT NULL);"
+
+  "CREATE TABLE users ("
+  "  uri          TEXT PRIMARY KEY NOT NULL,"
+  "  display_name TEXT,"
+  "  ha1          TEXT,"
+  "  admin        INTEGER NOT NULL DEFAULT 0 CHECK (admin IN (0, 1)),"
+  "  enabled      INTEGER NOT NULL DEFAULT -1 CHECK (enabled IN (-1, 0, 1)));"
+
+  "CREATE TABLE groups ("
+  "  name TEXT PRIMARY KEY NOT NULL);"
+  "CREATE TABLE group_members ("
+  "  group_name TEXT NOT NULL REFERENCES groups (name) ON DELETE CASCADE,"
+  "  member     TEXT NOT NULL,"
+  "  UNIQUE (group_name, member));"
+  /* policy asks "which groups is this user in" */
+  "CREATE INDEX group_members_member ON group_members (member);"
+
+  /* AUTOINCREMENT: ids appear in ma-cat:// URIs, so a deleted category's
+   * id must never come back as another category. */
+  "CREATE TABLE categories ("
+  "  id           INTEGER PRIMARY KEY AUTOINCREMENT,"
+  "  name         TEXT NOT NULL UNIQUE COLLATE NOCASE,"
+  "  description  TEXT,"
+  "  file_upload  INTEGER NOT NULL DEFAULT 1,"
+  "  chat_history INTEGER NOT NULL DEFAULT 1,"
+  "  invitations  INTEGER NOT NULL DEFAULT 1);"
+  "CREATE TABLE category_principals ("
+  "  category_id INTEGER NOT NULL REFERENCES categories (id) ON DELETE CASCADE,"
+  "  kind        TEXT NOT NULL CHECK (kind IN ('allowed', 'denied', 'creator')),"
+  "  principal   TEXT NOT NULL,"
+  "  UNIQUE (category_id, kind, principal));"
+  "CREATE INDEX category_principals_principal ON category_principals (principal);"
+
+  "CREATE TABLE rooms ("
+  "  id          TEXT PRIMARY KEY NOT NULL,"
+  "  name        TEXT NOT NULL UNIQUE COLLATE NOCASE,"
+  "  description TEXT,"
+  "  category_id INTEGER NOT NULL REFERENCES categories (id),"
+  "  privacy     TEXT NOT NULL DEFAULT 'closed' CHECK (privacy IN ('open', 'closed', 'secret')),"
+  "  type        TEXT NOT NULL DEFAULT 'normal' CHECK (type IN ('normal', 'auditorium')),"
+  "  disabled    INTEGER NOT NULL DEFAULT 0,"
+  "  addin       TEXT,"
+  "  invitations INTEGER NOT NULL DEFAULT 1,"
+  "  created_us  INTEGER NOT NULL);"
+  "CREATE INDEX rooms_category ON rooms (category_id);"
+  "CREATE TABLE room_principals ("
+  "  room_id   TEXT NOT NULL REFERENCES rooms (id) ON DELETE CASCADE,"
+  "  kind      TEXT NOT NULL CHECK (kind IN ('member', 'manager', 'presenter')),"
+  "  principal TEXT NOT NULL,"
+  "  UNIQUE (room_id, kind, principal));"
+  "CREATE INDEX room_principals_principal ON room_principals (principal);"
+
+  /* AUTOINCREMENT: the id is the global sequence clients page by; it must
+   * keep increasing even after the newest messages are deleted.
+   * No foreign key to rooms on purpose: a post racing a room deletion must
+   * not fail the whole group commit it shares with other rooms' posts. */
+  "CREATE TABLE messages ("
+  "  id      INTEGER PRIMARY KEY AUTOINCREMENT,"
+  "  room_id TEXT NOT NULL,"
+  "  author  TEXT NOT NULL,"
+  "  ts_us   INTEGER NOT NULL,"
+  "  content TEXT NOT NULL,"
+  "  state   INTEGER NOT NULL DEFAULT 0 CHECK (state IN (0, 1, 2)));"
+  "CREATE INDEX messages_room_id ON messages (room_id, id);"
+  "CREATE VIRTUAL TABLE messages_fts USING fts5 ("
+  "  content, content = 'messages', content_rowid = 'id',"
+  "  tokenize = 'unicode61 remove_diacritics 2');"
+  "CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN"
+  "  INSERT INTO messages_fts (rowid, content) VALUES (new.id, new.content);"
+  "END;"
+  "CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN"
+  "  INSERT INTO messages_fts (messages_fts, rowid, content) VALUES ('delete', old.id, old.content);"
+  "END;"
+  "CREATE TRIGGER messages_fts_update AFTER UPDATE OF content ON messages BEGIN"
+  "  INSERT INTO messages_fts (messages_fts, rowid, content) VALUES ('delete', old.id, old.content);"
+  "  INSERT INTO messages_fts (rowid, content) VALUES (new.id, new.content);"
+  "END;"
+
+  "CREATE TABLE invitations ("
+  "  id         INTEGER PRIMARY KEY,"
+  "  user       TEXT NOT NULL,"
+  "  room_id    TEXT NOT NULL REFERENCES rooms (id) ON DELETE CASCADE,"
+  "  seen       INTEGER NOT NULL DEFAULT 0,"
+  "  created_us INTEGER NOT NULL);"
+  /* at most one unseen invitation per user and room; seen ones are history */
+  "CREATE UNIQUE INDEX invitations_unseen ON invitations (user, room_id) WHERE seen = 0;"
+  "CREATE INDEX invitations_room ON invitations (room_id);"
+
+  "CREATE TABLE prefs ("
+  "  user    TEXT NOT NULL,"
+  "  label   TEXT NOT NULL,"
+  "  content TEXT NOT NULL,"
+  "  PRIMARY KEY (user, label));"
+
+  /* The compliance outbox. AUTOINCREMENT: the compliance service resumes
+   * after the last id it handled, so ids must not restart when the outbox
+   * is emptied. room_id is not a foreign key: events outlive rooms. */
+  "CREATE TABLE events ("
+  "  id      INTEGER PRIMARY KEY AUTOINCREMENT,"
+  "  type    TEXT NOT NULL,"
+  "  room_id TEXT NOT NULL,"
+  "  user    TEXT,"
+  "  ts_us   INTEGER NOT NULL,"
+  "  content TEXT,"
+  "  msg_id  INTEGER);",
+};
+
+/* ---- the store object and statement helpers --------------------------- */
+
+typedef struct {
+  PerchStore  parent;
+  sqlite3    *db;      /* main thread */
+  GHashTable *stmts;   /* SQL text -> sqlite3_stmt* on db */
+  sqlite3    *wdb;     /* committer thread */
+  GHashTable *wstmts;  /* SQL text -> sqlite3_stmt* on wdb */
+} PerchSqliteStore;
+
+#define SELF(store) ((PerchSqliteStore *) (store))
+
+/* A cached statement in use. Resetting it on scope exit matters beyond
+ * tidiness: a statement left mid-step holds its read transaction open, and
+ * the main connection would stop seeing the committer's commits. */
+typedef sqlite3_stmt PerchSqlStmt;
+
+static void
+perch_sql_stmt_release (PerchSqlStmt *stmt)
+{
+  sqlite3_reset (stmt);
+  sqlite3_clear_bindings (stmt);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PerchSqlStmt, perch_sql_stmt_release)
+
+static gboolean
+set_db_error (sqlite3 *db, GError **error, const char *what)
+{
+  int ext = sqlite3_extended_errcode (db);
+  int code = PERCH_ERROR_FAILED;
+
+  if (ext == SQLITE_CONSTRAINT_UNIQUE || ext == SQLITE_CONSTRAINT_PRIMARYKEY)
+    code = PERCH_ERROR_CONFLICT;
+  g_set_error (error, PERCH_ERROR, code, "%s: %s", what, sqlite3_errmsg (db));
+  return FALSE;
+}
+
+static PerchSqlStmt *
+prepare (sqlite3 *db, GHashTable *cache, const char *sql, GError **error)
+{
+  sqlite3_stmt *stmt = g_hash_table_lookup (cache, sql);
+
+  if (stmt != NULL)
+    return stmt;
+  if (sqlite3_prepare_v3 (db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL) != SQLITE_OK)
+    {
+      set_db_error (db, error, "preparing a statement");
+      return NULL;
+    }
+  /* The key is the caller's string literal, which lives forever. */
+  g_hash_table_insert (cache, (gpointer) sql, stmt);
+  return stmt;
+}
+
+/* For the main connection, the usual case. */
+#define MAIN_STMT(self, sql, error) prepare ((self)->db, (self)->stmts, (sql), (error))
+
+static void
+bind_text (sqlite3_stmt *stmt, int i, const char *s)
+{
+  /* STATIC: every bound string outlives the statement's use, which ends
+   * with the reset at scope exit. */
+  if (s == NULL)
+    sqlite3_bind_null (stmt, i);
+  else
+    sqlite3_bind_text (stmt, i, s, -1, SQLITE_STATIC);
+}
+
+static char *
+column_dup (sqlite3_stmt *stmt, int i)
+{
+  return g_strdup ((const char *) sqlite3_column_text (stmt, i));
+}
+
+/* Runs a statement that returns no rows. */
+static gboolean
+run (sqlite3 *db, sqlite3_stmt *stmt, GError **error, const char *what)
+{
+  if (sqlite3_step (stmt) != SQLITE_DONE)
+    return set_db_error (db, error, what);
+  return TRUE;
+}
+
+static gboolean
+tx_begin (sqlite3 *db, GHashTable *cache, GError **error)
+{
+  /* IMMEDIATE: take the write lock now, so a read-then-write transaction
+   * cannot fail half-way with SQLITE_BUSY (busy_timeout waits here). */
+  g_autoptr(PerchSqlStmt) stmt = prepare (db, cache, "BEGIN IMMEDIATE", error);
+  return stmt != NULL && run (db, stmt, error, "starting a transaction");
+}
+
+static gboolean
+tx_commit (sqlite3 *db, GHashTable *cache, GError **error)
+{
+  g_autoptr(PerchSqlStmt) stmt = prepare (db, cache, "COMMIT", error);
+  return stmt != NULL && run (db, stmt, error, "committing");
+}
+
+static void
+tx_rollback (sqlite3 *db, GHashTable *cache)
+{
+  /* Some errors (I/O, full disk) already rolled the transaction back. */
+  if (sqlite3_get_autocommit (db))
+    return;
+  g_autoptr(PerchSqlStmt) stmt = prepare (db, cache, "ROLLBACK", NULL);
+  if (stmt == NULL || sqlite3_step (stmt) != SQLITE_DONE)
+    g_warning ("store: rollback failed: %s", sqlite3_errmsg (db));
+}
+
+#define MAIN_BEGIN(self, error)    tx_begin ((self)->db, (self)->stmts, (error))
+#define MAIN_COMMIT(self, error)   tx_commit ((self)->db, (self)->stmts, (error))
+#define MAIN_ROLLBACK(self)        tx_rollback ((self)->db, (self)->stmts)
+
+static GPtrArray *
+string_array_new (void)
+{
+  return g_ptr_array_new_with_free_func (g_free);
+}
+
+/* Runs a one-column query with up to two text parameters into an array of
+ * strings. */
+static GPtrArray *
+query_strings (PerchSqliteStore *self, const char *sql, const char *p1, const char *p2, GError **error)
+{
+  g_autoptr(PerchSqlStmt) stmt = MAIN_STMT (self, sql, error);
+  g_autoptr(GPtrArray) out = string_array_new ();
+  int rc;
+
+  if (stmt == NULL)
+    return NULL;
+  if (p1 != NULL)
+    bind_text (stmt, 1, p1);
+  if (p2 != NULL)
+    bind_text (stmt, 2, p2);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_ptr_array_add (out, column_dup (stmt, 0));
+  if (rc != SQLITE_DONE)
+    {
+      set_db_error (self->db, error, "reading");
+      return NULL;
+    }
+  return g_steal_pointer (&out);
+}
+
+/* sqlite's LIMIT takes a signed 64-bit value. */
+static sqlite3_int64
+limit_value (guint limit)
+{
+  return (sqlite3_int64) limit;
+}
+
+/* ---- opening, migrating, closing --------------------------------------- */
+
+static gboolean
+exec (sqlite3 *db, const char *sql, GError **error)
+{
+  char *msg = NULL;
+
+  if (sqlite3_exec (db, sql, NULL, NULL, &msg) != SQLITE_OK)
+    {
+      g_set_error (error, PERCH_ERROR, PERCH_ERROR_FAILED, "%s",
+                   msg ? msg : sqlite3_errmsg (db));
+      sqlite3_free (msg);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+user_version (sqlite3 *db, int *version, GError **error)
+{
+  sqlite3_stmt *stmt = NULL;
+  int rc;
+
+  if (sqlite3_prepare_v2 (db, "PRAGMA user_version", -1, &stmt, NULL) != SQLITE_OK)
+    return set_db_error (db, error, "reading the schema version");
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    *version = sqlite3_column_int (stmt, 0);
+  else
+    set_db_error (db, error, "reading the schema version");
+  sqlite3_finalize (stmt);
+  return rc == SQLITE_ROW;
+}
+
+static gboolean
+migrate (sqlite3 *db, GError **error)
+{
+  const int latest = G_N_ELEMENTS (migrations);
+  int version;
+
+  if (!user_version (db, &version, error))
+    return FALSE;
+  if (version > latest)
+    {
+      g_set_error (error, PERCH_ERROR, PERCH_ERROR_FAILED,
+                   "the store has schema version %d, newer than this program's %d",
+                   version, latest);
+      return FALSE;
+    }
+  while (version < latest)
+    {
+      g_autofree char *bump = NULL;
+
+      if (!exec (db, "BEGIN IMMEDIATE", error))
+        return FALSE;
+      /* Re-read under the write lock: another process opening the same
+       * store may have migrated it since we looked. */
+      if (!user_version (db, &version, error))
+        goto fail;
+      if (version >= latest)
+        return exec (db, "COMMIT", error);
+      bump = g_strdup_printf ("PRAGMA user_version = %d", version + 1);
+      if (!exec (db, migrations[version], error) || !exec (db, bump, error)
+          || !exec (db, "COMMIT", error))
+        goto fail;
+      version++;
+    }
+  return TRUE;
+
+fail:
+  g_prefix_error (error, "migrating the store to version %d: ", version + 1);
+  if (!sqlite3_get_autocommit (db))
+    exec (db, "ROLLBACK", NULL);
+  return FALSE;
+}
+
+static sqlite3 *
+open_connection (const char *path, GError **error)
+{
+  sqlite3 *db = NULL;
+  /* NOMUTEX: each connection is used by one thread at a time (see the top
+   * of this file), so sqlite's per-connection mutex would buy nothing. */
+  int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+  sqlite3_stmt *stmt = NULL;
+  gboolean wal = FALSE;
+
+  if (sqlite3_open_v2 (path, &db, flags, NULL) != SQLITE_OK)
+    {
+      g_set_error (error, PERCH_ERROR, PERCH_ERROR_FAILED, "opening %s: %s", path,
+                   db ? sqlite3_errmsg (db) : "out of memory");
+      sqlite3_close_v2 (db);
+      return NULL;
+    }
+  sqlite3_extended_result_codes (db, 1);
+  sqlite3_busy_timeout (db, BUSY_TIMEOUT_MS);
+
+  /* synchronous=FULL: in WAL mode NORMAL may lose the last commits on power
+   * loss, and an acknowledged post is a promise. */
+  if (!exec (db, "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;", error))
+    goto fail;
+
+  if (sqlite3_prepare_v2 (db, "PRAGMA journal_mode = WAL", -1, &stmt, NULL) != SQLITE_OK
+      || sqlite3_step (stmt) != SQLITE_ROW)
+    {
+      set_db_error (db, error, "switching to WAL");
+      sqlite3_finalize (stmt);
+      goto fail;
+    }
+  wal = g_ascii_strcasecmp ((const char *) sqlite3_column_text (stmt, 0), "wal") == 0;
+  sqlite3_finalize (stmt);
+  if (!wal)
+    {
+      /* e.g. ":memory:", where two connections would be two databases */
+      g_set_error (error, PERCH_ERROR, PERCH_ERROR_FAILED,
+                   "%s: the store needs a file that supports WAL", path);
+      goto fail;
+    }
+  return db;
+
+fail:
+  g_prefix_error (error, "%s: ", path);
+  sqlite3_close_v2 (db);
+  return NULL;
+}
+
+/* perch_casefold(text): Unicode case folding for room search, which
+ * sqlite's own lower() and LIKE only do for ASCII. */
+static char *
+casefold (const char *s)
+{
+  if (g_utf8_validate (s, -1, NULL))
+    return g_utf8_casefold (s, -1);
+  return g_ascii_strdown (s, -1);
+}
+
+static void
+sql_casefold (sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+  const char *s = (const char *) sqlite3_value_text (argv[0]);
+
+  if (s == NULL)
+    {
+      sqlite3_result_null (ctx);
+      return;
+    }
+  sqlite3_result_text (ctx, casefold (s), -1, g_free);
+}
+
+static void
+stmt_finalize (gpointer stmt)
+{
+  sqlite3_finalize (stmt);
+}
+
+static GHashTable *
+stmt_cache_new (void)
+{
+  return g_hash_table_new_full (g_str_hash, g_str_equal, NULL, stmt_finalize);
+}
+
+static void
+sqlite_close (PerchStore *store)
+{
+  PerchSqliteStore *self = SELF (store);
+
+  /* Statements first: sqlite3_close refuses while any are alive. */
+  g_clear_pointer (&self->stmts, g_hash_table_unref);
+  g_clear_pointer (&self->wstmts, g_hash_table_unref);
+  if (self->db != NULL)
+    {
+      /* Keeps the planner's statistics current, cheaply, as sqlite advises
+       * doing on close. */
+      exec (self->db, "PRAGMA optimize", NULL);
+      sqlite3_close_v2 (self->db);
+    }
+  if (self->wdb != NULL)
+    sqlite3_close_v2 (self->wdb);
+  g_free (self);
+}
+
+static const PerchStoreBackend sqlite_backend;
+
+PerchStore *
+perch_store_open_sqlite (const char *path, GError **error)
+{
+  g_autoptr(PerchStore) store = NULL;
+  PerchSqliteStore *self;
+
+  g_return_val_if_fail (path != NULL, NULL);
+
+  self = g_new0 (PerchSqliteStore, 1);
+  self->parent.backend = &sqlite_backend;
+  store = &self->parent;
+  self->stmts = stmt_cache_new ();
+  self->wstmts = stmt_cache_new ();
+
+  self->db = open_connection (path, error);
+  if (self->db == NULL)
+    return NULL;
+  if (!migrate (self->db, error))
+    return NULL;
+  /* The writer opens after migrating so that it never sees an old schema. */
+  self->wdb = open_connection (path, error);
+  if (self->wdb == NULL)
+    return NULL;
+  if (sqlite3_create_function (self->db, "perch_casefold", 1,
+                               SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS,
+                               NULL, sql_casefold, NULL, NULL) != SQLITE_OK)
+    {
+      set_db_error (self->db, error, "registering functions");
+      return NULL;
+    }
+  return g_steal_pointer (&store);
+}
+
+/* ---- config and prefs --------------------------------------------------- */
+
+static char *
+sqlite_config_get (PerchStore *store, const char *key)
+{
+  PerchSqliteStore *self = SELF (store);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PerchSqlStmt) stmt = MAIN_STMT (self, "SELECT value FROM config WHERE key = ?1", &error);
+  int rc;
+
+  if (stmt == NULL)
+    {
+      g_warning ("store: %s", error->message);
+      return NULL;
+    }
+  bind_text (stmt, 1, key);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    return column_dup (stmt, 0);
+  if (rc != SQLITE_DONE)
+    g_warning ("store: reading config %s: %s", key, sqlite3_errmsg (self->db));
+  return NULL;
+}
+
+static gboolean
+sqlite_config_set (PerchStore *store, const char *key, const char *value, GError **error)
+{
+  PerchSqliteStore *self = SELF (store);
+  /* A NULL value unsets the key, so "NULL when unset" stays true. */
+  const char *sql = value != NULL
+    ? "INSERT INTO config (key, value) VALUES (?1, ?2)"
+      " ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+    : "DELETE FROM config WHERE key = ?1";
+  g_autoptr(PerchSqlStmt) stmt = MAIN_STMT (self, sql, error);
+
+  if (stmt == NULL)
+    return FALSE;
+  bind_text (stmt, 1, key);
+  if (value != NULL)
+    bind_text (stmt, 2, value);
+  return run (self->db, stmt, error, "writing config");
+}
+
+static char *
+sqlite_pref_get (PerchStore *store, const char *user, const char *label)
+{
+  PerchSqliteStore *self = SELF (store);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PerchSqlStmt) stmt =
+    MAIN_STMT (self, "SELECT content FROM prefs WHERE user = ?1 AND label = ?2", &error);
+  int rc;
+
+  if (stmt == NULL)
+    {
+      g_warning ("store: %s", error->message);
+      return NULL;
+    }
+  bind_text (stmt, 1, user);
+  bind_text (stmt, 2, label);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    return column_dup (stmt, 0);
+  if (rc != SQLITE_DONE)
+    g_warning ("store: reading a preference: %s", sqlite3_errmsg (self->db));
+  return NULL;
+}
+
+static gboolean
+sqlite_pref_set (PerchStore *store, const char *user, const char *label, const char *content, GError **error)
+{
+  PerchSqliteStore *self = SELF (store);
+  const char *sql = content != NULL
+    ? "INSERT INTO prefs (user, label, content) VALUES (?1, ?2, ?3)"
+      " ON CONFLICT (user, label) DO UPDATE SET content = excluded.content"
+    : "DELETE FROM prefs WHERE user = ?1 AND label = ?2";
+  g_autoptr(PerchSqlStmt) stmt = NULL;
+
+  if (user == NULL || label == NULL)
+    {
+      g_set_error_literal (error, PERCH_ERROR, PERCH_ERROR_BAD_REQUEST,
+                           "a preference needs a user and a label");
+      return FALSE;
+    }
+  stmt = MAIN_STMT (self, sql, error);
+  if (stmt == NULL)
+    return FALSE;
+  bind_text (stmt, 1, user);
+  bind_text (stmt, 2, label);
+  if (content != NULL)
+    bind_text (stmt, 3, content);
+  return run (self->db, stmt, error, "writing a preference");
+}
+
+/* ---- users and groups ---------------------------------------------------- */
+
+static PerchUser *
+user_from_row (sqlite3_stmt *stmt)
+{
+  PerchUser *user = g_new0 (PerchUser, 1);
+
+  user->uri = column_dup (stmt, 0);
+  user->display_name = column_dup (stmt, 1);
+  user->ha1 = column_dup (stmt, 2);
+  user->admin = sqlite3_column_int (stmt, 3) != 0;
+  user->enabled = sqlite3_column_int (stmt, 4);
+  return user;
+}
+
+#define USER_COLUMNS "uri, display_name, ha1, admin, enabled"
+
+static gboolean
+sqlite_user_put (PerchStore *store, const PerchUser *user, GError **error)
+{
+  PerchSqliteStore *self = SELF (store);
+  g_autoptr(PerchSqlStmt) stmt = NULL;
+
+  if (user->uri == NULL)
+    {
+      g_set_error_literal (error, PERCH_ERROR, PERCH_ERROR_BAD_REQUEST, "a user needs a URI");
+      return FALSE;
+    }
+  /* An upsert, not INSERT OR REPLACE: REPLACE deletes the old row first,
+   * which would fire ON DELETE actions of anything that refers to users. */
+  stmt = MAIN_STMT (self,
+                    "INSERT INTO users (" USER_COLUMNS ") VALUES (?1, ?2, ?3, ?4, ?5)"
+                    " ON CONFLICT (uri) DO UPDATE SET display_name = excluded.display_name,"
+                    " ha1 = excluded.ha1, admin = excluded.admin, enabled = excluded.enabled",
+                    error);
+  if (stmt == NULL)
+    return FALSE;
+  bind_text (stmt, 1, user->uri);
+  bind_text (stmt, 2, user->display_name);
+  bind_text (stmt, 3, user->ha1);
+  sqlite3_bind_int (stmt, 4, user->admin ? 1 : 0);
+  sqlite3_bind_int (stmt, 5, CLAMP (user->enabled, -1, 1));
+  return run (self->db, stmt, error, "writing a user");
+}
+
+static PerchUser *
+sqlite_user_get (PerchStore *store, const char *uri)
+{
+  PerchSqliteStore *self = SELF (store);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PerchSqlStmt) stmt =
+    MAIN_STMT (self, "SELECT " USER_COLUMNS " FROM users WHERE uri = ?1", &error);
+  int rc;
+
+  if (stmt == NULL)
+    {
+      g_warning ("store: %s", error->message);
+      return NULL;
+    }
+  bind_text (stmt, 1, uri);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    return user_from_row (stmt);
+  if (rc != SQLITE_DONE)
+    g_warning ("store: reading user %s: %s", uri, sqlite3_errmsg (self->db));
+  return NULL;
+}
+
+static GPtrArray *
+sqlite_user_list (PerchStore *store, GError **error)
+{
+  PerchSqliteStore *self = SELF (store);
+  g_autoptr(PerchSqlStmt) stmt =
+    MAIN_STMT (self, "SELECT " USER_COLUMNS " FROM users ORDER BY uri", error);
+  g_autoptr(GPtrArray) out = NULL;
+  int rc;
+
+  if (stmt == NULL)
+    return NULL;
+  out = g_ptr_array_new_with_free_func ((GDestroyNotify) perch_user_free);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_ptr_array_add (out, user_from_row (stmt));
+  if (rc != SQLITE_DONE)
+    {
+      set_db_error (self->db, error, "listing users");
+      return NULL;
+    }
+  return g_steal_pointer (&out);
+}
+
+static gboolean
+group_exists (PerchSqliteStore *self, const char *name, gboolean *exists, GError **error)
+{
+  g_autoptr(PerchSqlStmt) stmt = MAIN_STMT (self, "SELECT 1 FROM groups WHERE name = ?1", error);
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  bind_text (stmt, 1, name);
+  rc = sqlite3_step (stmt);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    return set_db_error (self->db, error, "reading a group");
+  *exists = rc == SQLITE_ROW;
+  return TRUE;
+}
+
+static gboolean
+group_put_in_tx (PerchSqliteStore *self, const char *name, const char *const *members, GError **error)
+{
+  {
+    g_autoptr(PerchSqlStmt) stmt =
+      MAIN_STMT (self, "INSERT INTO groups (name) VALUES (?1) ON CONFLICT DO NOTHING", error);
+    if (stmt == NULL)
+      return FALSE;
+    bind_text (stmt, 1, name);
+    if (!run (self->db, stmt, error, "writing a group"))
+      return FALSE;
+  }
+  {
+    g_autoptr(PerchSqlStmt) stmt =
+      MAIN_STMT (self, "DELETE FROM group_members WHERE group_name = ?1", error);
+    if (stmt == NULL)
+      return FALSE;
+    bind_text (stmt, 1, name);
+    if (!run (self->db, stmt, error, "writing a group"))
+      return FALSE;
+  }
+  for (guint i = 0; members != NULL && members[i] != NULL; i++)
+    {
+      g_autoptr(PerchSqlStmt) stmt =
+        MAIN_STMT (self, "INSERT INTO group_members (group_name, member) VALUES (?1, ?2)"
+                         " ON CONFLICT DO NOTHING", error);
+      if (stmt == NULL)
+        return FALSE;
+      bind_text (stmt, 1, name);
+      bind_text (stmt, 2, members[i]);
+      if (!run (self->db, stmt, error, "writing a group member"))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+sqlite_group_put (PerchStore *store, const char *name, const char *const *members, GError **error)
+{
+  PerchSqliteStore *self = SELF (store);
+
+  if (name == NULL)
+    {
+      g_set_error_literal (error, PERCH_ERROR, PERCH_ERROR_BAD_REQUEST, "a group needs a name");
+      return FALSE;
+    }
+  if (!MAIN_BEGIN (self, error))
+    return FALSE;
+  if (!group_put_in_tx (self, name, members, error) || !MAIN_COMMIT (self, error))
+    {
+      MAIN_ROLLBACK (self);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+sqlite_group_delete (PerchStore *store, const char *name, GError **error)
+{
+  PerchSqliteStore *self = SELF (store);
+  g_autoptr(PerchSqlStmt) stmt = MAIN_STMT (self, "DELETE FROM groups WHERE name = ?1", error);
+
+  if (stmt == NULL)
+    return FALSE;
+  bind_text (stmt, 1, name);
+  if (!run (self->db, stmt, error, "deleting a group"))
+    return FALSE;
+  if (sqlite3_changes (self->db) == 0)
+    {
+      g_set_error (error, PERCH_ERROR, PERCH_ERROR_NOT_FOUND, "no group named %s", name ? name : "(null)");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static GPtrArray *
+sqlite_group_list (PerchStore *store, GError **error)
+{
+  return query_strings (SELF (store), "SELECT name FROM groups ORDER BY name", NULL, NULL, error);
+}
+
+static GPtrArray *
+sqlite_group_members (PerchStore *store, const char *name, GError **error)
+{
+  PerchSqliteStore *self = SELF (store);
+  gboolean exists = FALSE;
+
+  if (name != NULL && !group_exists (self, name, &exists, error))
+    return NULL;
+  if (!exists)
+    {
+      g_set_error (error, PERCH_ERROR, PERCH_ERROR_NOT_FOUND, "no group named %s", name ? name : "(null)");
+      return NULL;
+    }
+  return query_strings (self, "SELECT member FROM group_members WHERE group_name = ?1 ORDER BY rowid",
+                        name, NULL, error);
+}
+
+/* ---- categories ---------------------------------------------------------- */
+
+static const char *const category_kinds[] = { "allowed", "denied", "creator" };
+
+static GPtrArray **
+category_list_slot (PerchCategory *cat, const char *kind)
+{
+  if (strcmp (kind, "allowed") == 0)
+    return &cat->allowed;
+  if (strcmp (kind, "denied") == 0)
+    return &cat->denied;
+  if (strcmp (kind, "creator") == 0)
+    return &cat->creators;
+  return NULL;
+}
+
+static gboolean
+category_exists (PerchSqliteStore *self, gint64 id, gboolean *exists, GError **error)
+{
+  g_autoptr(PerchSqlStmt) stmt = MAIN_STMT (self, "SELECT 1 FROM categories WHERE id = ?1", error);
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, id);
+  rc = sqlite3_step (stmt);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    return set_db_error (self->db, error, "reading a category");
+  *exists = rc == SQLITE_ROW;
+  return TRUE;
+}
+
+static gboolean
+category_lists_write (PerchSqliteStore *self, const PerchCategory *cat, GError **error)
+{
+  const GPtrArray *lists[] = { cat->allowed, cat->denied, cat->creators };
+
+  {
+    g_autoptr(PerchSqlStmt) stmt =
+      MAIN_STMT (self, "DELETE FROM category_principals WHERE category_id = ?1", error);
+    if (stmt == NULL)
+      return FALSE;
+    sqlite3_bind_int64 (stmt, 1, cat->id);
+    if (!run (self->db, stmt, error, "writing a category's lists"))
+      return FALSE;
+  }
+  for (guint k = 0; k < G_N_ELEMENTS (lists); k++)
+    for (guint i = 0; lists[k] != NULL && i < lists[k]->len; i++)
+      {
+        const char *principal = g_ptr_array_index (lists[k], i);
+        g_autoptr(PerchSqlStmt) stmt =
+          MAIN_STMT (self, "INSERT INTO category_principals (category_id, kind, principal)"
+                           " VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING", error);
+        if (stmt == NULL)
+          return FALSE;
+        sqlite3_bind_int64 (stmt, 1, cat->id);
+        bind_text (stmt, 2, category_kinds[k]);
+        bind_text (stmt, 3, principal);
+        if (!run (self->db, stmt, error, "writing a category's lists"))
+          return FALSE;
+      }
+  return TRUE;
+}
+
+static gboolean
+name_taken_error (sqlite3 *db, GError **error, const char *what, const char *name)
+{
+  if (sqlite3_extended_errcode (db) == SQLITE_CONSTRAINT_UNIQUE)
+    {
+      g_set_error (error, PERCH_ERROR, PERCH_ERROR_CONFLICT, "a %s named %s already exists", what, name);
+      return FALSE;
+    }
+  return set_db_error (db, error, what);
+}
+
+static gboolean
+sqlite_category_create (PerchStore *store, PerchCategory *cat, GError **error)
+{
+  PerchSqliteStore *self = SELF (store);
+
+  if (cat->name == NULL)
+    {
+      g_set_error_literal (error, PERCH_ERROR, PERCH_ERROR_BAD_REQUEST, "a category needs a name");
+      return FALSE;
+    }
+  if (!MAIN_BEGIN (self, error))
+    return FALSE;
+  {
+    g_autoptr(PerchSqlStmt) stmt =
+      MAIN_STMT (self, "INSERT INTO categories (name, description, file_upload, chat_history, invitations)"
+                       " VALUES (?1, ?2, ?3, ?4, ?5)", error);
+    if (stmt == NULL)
+      goto fail;
+    bind_text (stmt, 1, cat->name);
+    bind_text (stmt, 2, cat->description);
+    sqlite3_bind_int (stmt, 3, cat->file_upload ? 1 : 0);
+    sqlite3_bind_int (stmt, 4, cat->chat_history ? 1 : 0);
+    sqlite3_bind_int (stmt, 5, cat->invitations ? 1 : 0);
+    if (sqlite3_step (stmt) != SQLITE_DONE)
+      {
+        name_taken_error (self->db, error, "category", cat->name);
+        goto fail;
+      }
+  }
+  cat->id = sqlite3_last_insert_rowid (self->db);
+  if (!category_lists_write (self, cat, error) || !MAIN_COMMIT (self, error))
+    {
+      cat->id = 0;
+      goto fail;
+    }
+  return TRUE;
+
+fail:
+  MAIN_ROLLBACK (self);
+  return FALSE;
+}
+
+static gboolean
+sqlite_category_update (PerchStore *store, const PerchCategory *cat, GError **error)
+{
+  PerchSqliteStore *self = SELF (store);
+
+  if (cat->name == NULL)
+    {
+      g_set_error_literal (error, PERCH_ERROR, PERCH_ERROR_BAD_REQUEST, "a category needs a name");
+      return FALSE;
+    }
+  if (!MAIN_BEGIN (self, error))
+    return FALSE;
+  {
+    g_autoptr(PerchSqlStmt) stmt =
+      MAIN_STMT (self, "UPDATE categories SET name = ?2, description = ?3, file_upload = ?4,"
+                       " chat_history = ?5, invitations = ?6 WHERE id = ?1", error);
+    if (stmt == NULL)
+      goto fail;
+    sqlite3_bind_int64 (stmt, 1, cat->id);
+    bind_text (stmt, 2, cat->name);
+    bind_text (stmt, 3, cat->description);
+    sqlite3_bind_int (stmt, 4, cat->file_upload ? 1 : 0);
+    sqlite3_bind_int (stmt, 5, cat->chat_history ? 1 : 0);
+    sqlite3_bind_int (stmt, 6, cat->invitations ? 1 : 0);
+    if (sqlite3_step (stmt) != SQLITE_DONE)
+      {
+        name_taken_error (self->db, error, "category", cat->name);
+        goto fail;
+      }
+  }
+  if (sqlite3_changes (self->db) == 0)
+    {
+      g_set_error (error, PERCH_ERROR, PERCH_ERROR_NOT_FOUND,
+                   "no category with id %" G_GINT64_FORMAT, cat->id);
+      goto fail;
+    }
+  if (!category_lists_write (self, cat, error) || !MAIN_COMMIT (self, error))
+    goto fail;
+  return TRUE;
+
+fail:
+  MAIN_ROLLBACK (self);
+  return FALSE;
+}
+
+static gboolean
+sqlite_category_delete (PerchStore *store, gint64 id, GError **error)
+{
+  PerchSqliteStore *self = SELF (store);
+  gboolean exists = FALSE;
+
+  if (!MAIN_BEGIN (self, error))
+    return FALSE;
+  if (!category_exists (self, id, &exists, error))
+    goto fail;
+  if (!exists)
+    {
+      g_set_error (error, PERCH_ERROR, PERCH_ERROR_NOT_FOUND, "no category with id %" G_GINT64_FORMAT, id);
+      goto fail;
+    }
+  {
+    g_autoptr(PerchSqlStmt) stmt =
+      MAIN_STMT (self, "SELECT 1 FROM rooms WHERE category_id = ?1 LIMIT 1", error);
+    int rc;
+    if (stmt == NULL)
+      goto fail;
+    sqlite3_bind_int64 (stmt, 1, id);
+    rc = sqlite3_step (stmt);
+    if (rc == SQLITE_ROW)
+      {
+        g_set_error (error, PERCH_ERROR, PERCH_ERROR_CONFLICT,
+                     "category %" G_GINT64_FORMAT " still holds rooms", id);
+        goto fail;
+      }
+    if (rc != SQLITE_DONE)
+      {
+        set_db_error (self->db, error, "reading rooms");
+        goto fail;
+      }
+  }
+  {
+    g_autoptr(PerchSqlStmt) stmt = MAIN_STMT (self, "DELETE FROM categories WHERE id = ?1", error);
+    if (stmt == NULL)
+      goto fail;
+    sqlite3_bind_int64 (stmt, 1, id);
+    if (!run (self->db, stmt, error, "deleting a category"))
+      goto fail;
+  }
+  if (!MAIN_COMMIT (self, error))
+    goto fail;
+  return TRUE;
+
+fail:
+  MAIN_ROLLBACK (self);
+  return FALSE;
+}
+
+static GPtrArray *
+sqlite_category_list (PerchStore *store, GError **error)
+{
+  PerchSqliteStore *self = SELF (store);
+  g_autoptr(GPtrArray) out =
+    g_ptr_array_new_with_free_func ((GDestroyNotify) perch_category_free);
+  g_autoptr(GHashTable) by_id = g_hash_table_new (g_int64_hash, g_int64_equal);
+  int rc;
+
+  {
+    g_autoptr(PerchSqlStmt) stmt =
+      MAIN_STMT (self, "SELECT id, name, description, file_upload, chat_history, invitations"
+                       " FROM categories ORDER BY name", error);
+    if (stmt == NULL)
+      return NULL;
+    while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+      {
+        PerchCategory *cat = g_new0 (PerchCategory, 1);
+        cat->id = sqlite3_column_int64 (stmt, 0);
+        cat->name = column_dup (stmt, 1);
+        cat->description = column_dup (stmt, 2);
+        cat->file_upload = sqlite3_column_int (stmt, 3) != 0;
+        cat->chat_history = sqlite3_column_int (stmt, 4) != 0;
+        cat->invitations = sqlite3_column_int (stmt, 5) != 0;
+        cat->allowed = string_array_new ();
+        cat->denied = string_array_new ();
+        cat->creators = string_array_new ();
+        g_ptr_array_add (out, cat);
+        g_hash_table_insert (by_id, &cat->id, cat);
+      }
+    if (rc != SQLITE_DONE)
+      {
+        set_db_error (self->db, error, "listing categories");
+        return NULL;
+      }
+  }
+  {
+    /* One pass over every entry instead of one query per category. */
+    g_autoptr(PerchSqlStmt) stmt =
+      MAIN_STMT (self, "SELECT category_id, kind, principal FROM category_principals ORDER BY rowid", error);
+    if (stmt == NULL)
+      return NULL;
+    while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+      {
+        gint64 id = sqlite3_column_int64 (stmt, 0);
+        PerchCategory *cat = g_hash_table_lookup (by_id, &id);
+        GPtrArray **slot;
+        if (cat == NULL)
+          continue;
+        slot = category_list_slot (cat, (const char *) sqlite3_column_text (stmt, 1));
+        if (slot != NULL)
+          g_ptr_array_add (*slot, column_dup (stmt, 2));
+      }
+    if (rc != SQLITE_DONE)
+      {
+        set_db_error (self->db, error, "listing categories");
+        return NULL;
+      }
+  }
+  return g_steal_pointer (&out);
+}
+
+/* ---- rooms --------------------------------------------------------------- */
+
+static const char *const room_kinds[] = { "member", "manager", "presenter" };
+
+static GPtrArray **
+room_list_slot (PerchRoomInfo *room, const char *kind)
+{
+  if (strcmp (kind, "member") == 0)
+    return &room->members;
+  if (strcmp (kind, "manager") == 0)
+    return &room->managers;
+  if (strcmp (kind, "presenter") == 0)
+    return &room->presenters;
+  return NULL;
+}
+
+#define ROOM_COLUMNS \
+  "id, name, description, category_id, privacy, type, disabled, addin, invitations, created_us"
+
+static PerchRoomInfo *
+room_from_row (sqlite3_stmt *stmt)
+{
+  PerchRoomInfo *room = g_new0 (PerchRoomInfo, 1);
+  PerchPrivacy privacy = PERCH_PRIVACY_CLOSED;
+  PerchRoomType type = PERCH_ROOM_NORMAL;
+
+  room->id = column_dup (stmt, 0);
+  room->name = column_dup (stmt, 1);
+  room->description = column_dup (stmt, 2);
+  room->category_id = sqlite3_column_int64 (stmt, 3);
+  /* The CHECK constraints keep these parseable. */
+  perch_privacy_from_string ((const char *) sqlite3_column_text (stmt, 4), &privacy);
+  perch_room_type_from_string ((const char *) sqlite3_column_text (stmt, 5), &type);
+  room->privacy = privacy;
+  room->type = type;
+  room->disabled = sqlite3_column_int (stmt, 6) != 0;
+  room->addin = column_dup (stmt, 7);
+  room->invitations = sqlite3_column_int (stmt, 8) != 0;
+  room->created_us = sqlite3_column_int64 (stmt, 9);
+  room->members = string_array_new ();
+  room->managers = string_array_new ();
+  room->presenters = string_array_new ();
+  return room;
+}
+
+static gboolean
+room_lists_write (PerchSqliteStore *self, const PerchRoomInfo *room, GError **error)
+{
+  const GPtrArray *lists[] = { room->members, room->managers, room->presenters };
+
+  {
+    g_autoptr(PerchSqlStmt) stmt =
+      MAIN_STMT (self, "DELETE FROM room_principals WHERE room_id = ?1", error);
+    if (stmt == NULL)
+      return FALSE;
+    bind_text (stmt, 1, room->id);
+    if (!run (self->db, stmt, error, "writing a room's lists"))
+      return FALSE;
+  }
+  for (guint k = 0; k < G_N_ELEMENTS (lists); k++)
+    for (guint i = 0; lists[k] != NULL && i < lists[k]->len; i++)
+      {
+        const char *principal = g_ptr_array_index (lists[k], i);
+        g_autoptr(PerchSqlStmt) stmt =
+          MAIN_STMT (self, "INSERT INTO room_principals (room_id, kind, principal)"
+                           " VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING", error);
+        if (stmt == NULL)
+          return FALSE;
+        bind_text (stmt, 1, room->id);
+        bind_text (stmt, 2, room_kinds[k]);
+        bind_text (stmt, 3, principal);
+        if (!run (self->db, stmt, error, "writing a room's lists"))
+          return FALSE;
+      }
+  return TRUE;
+}
+
+/* Fills the room's lists from room_principals. */
+static gboolean
+room_lists_read (PerchSqliteStore *self, PerchRoomInfo *room, GError **error)
+{
+  g_autoptr(PerchSqlStmt) stmt =
+    MAIN_STMT (self, "SELECT kind, principal FROM room_principals WHERE room_id = ?1 ORDER BY rowid", error);
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  bind_text (stmt, 1, room->id);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      GPtrArray **slot = room_list_slot (room, (const char *) sqlite3_column_text (stmt, 0));
+      if (slot != NULL)
+        g_ptr_array_add (*slot, column_dup (stmt, 1));
+    }
+  if (rc != SQLITE_DONE)
+    return set_db_error (self->db, error, "reading a room's lists");
+  return TRUE;
+}
+
+static gboolean
+room_check_fields (PerchSqliteStore *self, const PerchRoomInfo *room, GError **error)
+{
+  gboolean exists = FALSE;
+
+  if (room->name == NULL)
+    {
+      g_set_error_literal (error, PERCH_ERROR, PERCH_ERROR_BAD_REQUEST, "a room needs a name");
+      return FALSE;
+    }
+  if (room->privacy > PERCH_PRIVACY_SECRET || room->type > PERCH_ROOM_AUDITORIUM)
+    {
+      g_set_error_literal (error, PERCH_ERROR, PERCH_ERROR_BAD_REQUEST, "bad room privacy or type");
+      return FALSE;
+    }
+  /* The foreign key would refuse it too, but as FAILED; callers want to
+   * tell the user the category does not exist. */
+  if (!category_exists (self, room->category_id, &exists, error))
+    return FALSE;
+  if (!exists)
+    {
+      g_set_error (error, PERCH_ERROR, PERCH_ERROR_NOT_FOUND,
+                   "no category with id %" G_GINT64_FORMAT, room->category_id);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+sqlite_room_create (PerchStore *store, PerchRoomInfo *room, GError **error)
+{
+  PerchSqliteStore *self = SELF (store);
+  gboolean made_id = FALSE, made_ts = FALSE;
+
+  if (!MAIN_BEGIN (self, error))
+    return FALSE;
+  if (!room_check_fields (self, room, error))
+    goto fail;
+  if (room->id == NULL)
+    {
+      room->id = g_uuid_string_random ();
+      made_id = TRUE;
+    }
+  /* A given created_us is kept, so an import preserves it. */
+  if (room->created_us == 0)
+    {
+      room->created_us = perch_now_us ();
+      made_ts = TRUE;
+    }
+  {
+    g_autoptr(PerchSqlStmt) stmt =
+      MAIN_STMT (self, "INSERT INTO rooms (" ROOM_COLUMNS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                 error);
+    if (stmt == NULL)
+      goto fail;
+    bind_text (stmt, 1, room->id);
+    bind_text (stmt, 2, room->name);
+    bind_text (stmt, 3, room->description);
+    sqlite3_bind_int64 (stmt, 4, room->category_id);
+    bind_text (stmt, 5, perch_privacy_to_string (room->privacy));
+    bind_text (stmt, 6, perch_room_type_to_string (room->type));
+    sqlite3_bind_int (stmt, 7, room->disabled ? 1 : 0);
+    bind_text (stmt, 8, room->addin);
+    sqlite3_bind_int (stmt, 9, room->invitations ? 1 : 0);
+    sqlite3_bind_int64 (stmt, 10, room->created_us);
+    if (sqlite3_step (stmt) != SQLITE_DONE)
+      {
+        if (sqlite3_extended_errcode (self->db) == SQLITE_CONSTRAINT_PRIMARYKEY)
+          g_set_error (error, PERCH_ERROR, PERCH_ERROR_CONFLICT, "a room with id %s already exists", room->id);
+        else
+          name_taken_error (self->db, error, "room", room->name);
+        goto fail;
+      }
+  }
+  if (!room_lists_write (self, room, error) || !MAIN_COMMIT (self, error))
+    goto fail;
+  return TRUE;
+
+fail:
+  MAIN_ROLLBACK (self);
+  /* Leave the caller's room as it was given. */
+  if (made_id)
+    g_clear_pointer (&room->id, g_free);
+  if (made_ts)
+    room->created_us = 0;
+  return FALSE;
+}
+
+static gboolean
+sqlite_room_update (PerchStore *store, const PerchRoomInfo *room, GError **error)
+{
+  PerchSqliteStore *self = SELF (store);
+
+  if (room->id == NULL)
+    {
+      g_set_error_literal (error, PERCH_ERROR, PERCH_ERROR_NOT_FOUND, "no room with a NULL id");
+      return FALSE;
+    }
+  if (!MAIN_BEGIN (self, error))
+    return FALSE;
+  if (!room_check_fields (self, room, error))
+    goto fail;
+  {
+    /* created_us is when the room was made; an update keeps it. */
+    g_autoptr(PerchSqlStmt) stmt =
+      MAIN_STMT (self, "UPDATE rooms SET name = ?2, description = ?3, category_id = ?4, privacy = ?5,"
+                       " type = ?6, disabled = ?7, addin = ?8, invitations = ?9 WHERE id = ?1", error);
+    if (stmt == NULL)
+      goto fail;
+    bind_text (stmt, 1, room->id);
+    bind_text (stmt, 2, room->name);
+    bind_text (stmt, 3, room->description);
+    sqlite3_bind_int64 (stmt, 4, room->category_id);
+    bind_text (stmt, 5, perch_privacy_to_string (room->privacy));
+    bind_text (stmt, 6, perch_room_type_to_string (room->type));
+    sqlite3_bind_int (stmt, 7, room->disabled ? 1 : 0);
+    bind_text (stmt, 8, room->addin);
+    sqlite3_bind_int (stmt, 9, room->invitations ? 1 : 0);
+    if (sqlite3_step (stmt) != SQLITE_DONE)
+      {
+        name_taken_error (self->db, error, "room", room->name);
+        goto fail;
+      }
+  }
+  if (sqlite3_changes (self->db) == 0)
+    {
+      g_set_error (error, PERCH_ERROR, PERCH_ERROR_NOT_FOUND, "no room with id %s", room->id);
+      goto fail;
+    }
+  if (!room_lists_write (self, room, error) || !MAIN_COMMIT (self, error))
+    goto fail;
+  return TRUE;
+
+fail:
+  MAIN_ROLLBACK (self);
+  return FALSE;
+}
+
+static gboolean
+sqlite_room_delete (PerchStore *store, const char *room_id, GError **error)
+{
+  PerchSqliteStore *self = SELF (store);
+
+  if (room_id == NULL)
+    {
+      g_set_error_literal (error, PERCH_ERROR, PERCH_ERROR_NOT_FOUND, "no room with a NULL id");
+      return FALSE;
+    }
+  if (!MAIN_BEGIN (self, error))
+    return FALSE;
+  {
+    /* Lists and invitations go by ON DELETE CASCADE. */
+    g_autoptr(PerchSqlStmt) stmt = MAIN_STMT (self, "DELETE FROM rooms WHERE id = ?1", error);
+    if (stmt == NULL)
+      goto fail;
+    bind_text (stmt, 1, room_id);
+    if (!run (self->db, stmt, error, "deleting a room"))
+      goto fail;
+  }
+  if (sqlite3_changes (self->db) == 0)
+    {
+      g_set_error (error, PERCH_ERROR, PERCH_ERROR_NOT_FOUND, "no room with id %s", room_id);
+      goto fail;
+    }
+  {
+    /* Messages have no foreign key (see the schema), so by hand. */
+    g_autoptr(PerchSqlStmt) stmt = MAIN_STMT (self, "DELETE FROM messages WHERE room_id = ?1", error);
+    if (stmt == NULL)
+      goto fail;
+    bind_text (stmt, 1, room_id);
+    if (!run (self->db, stmt, error, "deleting a room's messages"))
+      goto fail;
+  }
+  if (!MAIN_COMMIT (self, error))
+    goto fail;
+  return TRUE;
+
+fail:
+  MAIN_ROLLBACK (self);
+  return FALSE;
+}
+
+static GPtrArray *
+sqlite_room_list (PerchStore *store, GError **error)
+{
+  PerchSqliteStore *self = SELF (store);
+  g_autoptr(GPtrArray) out =
+    g_ptr_array_new_with_free_func ((GDestroyNotify) perch_room_info_free);
+  g_autoptr(GHashTable) by_id = g_hash_table_new (g_str_hash, g_str_equal);
+  int rc;
+
+  {
+    g_autoptr(PerchSqlStmt) stmt =
+      MAIN_STMT (self, "SELECT " ROOM_COLUMNS " FROM rooms ORDER BY name", error);
+    if (stmt == NULL)
+      return NULL;
+    while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+      {
+        PerchRoomInfo *room = room_from_row (stmt);
+        g_ptr_array_add (out, room);
+        g_hash_table_insert (by_id, room->id, room);
+      }
+    if (rc != SQLITE_DONE)
+      {
+        set_db_error (self->db, error, "listing rooms");
+        return NULL;
+      }
+  }
+  {
+    /* One pass over every entry instead of one query per room. */
+    g_autoptr(PerchSqlStmt) stmt =
+      MAIN_STMT (self, "SELECT room_id, kind, principal FROM room_principals ORDER BY rowid", error);
+    if (stmt == NULL)
+      return NULL;
+    while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+      {
+        PerchRoomInfo *room = g_hash_table_lookup (by_id, sqlite3_column_text (stmt, 0));
+        GPtrArray **slot;
+        if (room == NULL)
+          continue;
+        slot = room_list_slot (room, (const char *) sqlite3_column_text (stmt, 1));
+        if (slot != NULL)
+          g_ptr_array_add (*slot, column_dup (stmt, 2));
+      }
+    if (rc != SQLITE_DONE)
+      {
+        set_db_error (self->db, error, "listing rooms");
+        return NULL;
+      }
+  }
+  return g_steal_pointer (&out);
+}
+
+static PerchRoomInfo *
+sqlite_room_get (PerchStore *store, const char *room_id, GError **error)
+{
+  PerchSqliteStore *self = SELF (store);
+  g_autoptr(PerchRoomInfo) room = NULL;
+  int rc;
+
+  if (room_id == NULL)
+    {
+      g_set_error_literal (error, PERCH_ERROR, PERCH_ERROR_NOT_FOUND, "no room with a NULL id");
+      return NULL;
+    }
+  {
+    g_autoptr(PerchSqlStmt) stmt =
+      MAIN_STMT (self, "SELECT " ROOM_COLUMNS " FROM rooms WHERE id = ?1", error);
+    if (stmt == NULL)
+      return NULL;
+    bind_text (stmt, 1, room_id);
+    rc = sqlite3_step (stmt);
+    if (rc == SQLITE_DONE)
+      {
+        g_set_error (error, PERCH_ERROR, PERCH_ERROR_NOT_FOUND, "no room with id %s", room_id);
+        return NULL;
+      }
+    if (rc != SQLITE_ROW)
+      {
+        set_db_error (self->db, error, "reading a room");
+        return NULL;
+      }
+    room = room_from_row (stmt);
+  }
+  if (!room_lists_read (self, room, error))
+    return NULL;
+  return g_steal_pointer (&room);
+}
+
+static GPtrArray *
+sqlite_room_search (PerchStore *store, const char *text, guint limit, GError **error)
+{
+  PerchSqliteStore *self = SELF (store);
+  g_autofree char *folded = casefold (text != NULL ? text : "");
+  /* instr() rather than LIKE: the user's text is matched as plain text, so
+   * %, _ and \ need no escaping, and folding covers more than ASCII. */
+  g_autoptr(PerchSqlStmt) stmt =
+    MAIN_STMT (self, "SELECT id FROM rooms"
+                     " WHERE instr(perch_casefold(name), ?1) > 0"
+                     " OR instr(perch_casefold(ifnull(description, '')), ?1) > 0"
+                     " ORDER BY name LIMIT ?2", error);
+  g_autoptr(GPtrArray) out = string_array_new ();
+  int rc;
+
+  if (stmt == NULL)
+    return NULL;
+  bind_text (stmt, 1, folded);
+  sqlite3_bind_int64 (stmt, 2, limit_value (limit));
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_ptr_array_add (out, column_dup (stmt, 0));
+  if (rc != SQLITE_DONE)
+    {
+      set_db_error (self->db, error, "searching rooms");
+      return NULL;
+    }
+  return g_steal_pointer (&out);
+}
+
+/* ---- the write path (committer thread) ------------------------------------ */
+
+static gboolean
+write_one (PerchSqliteStore *self, PerchWrite *w, GError **error)
+{
+  const char *type = perch_event_type_to_string (w->type);
+
+  if (type == NULL)
+    {
+      g_set_error (error, PERCH_ERROR, PERCH_ERROR_BAD_REQUEST, "unknown event type %d", (int) w->type);
+      return FALSE;
+    }
+  if (w->ts_us == 0)
+    w->ts_us = perch_now_us ();
+
+  if (w->type == PERCH_EVENT_CHAT && w->store_message)
+    {
+      g_autoptr(PerchSqlStmt) stmt =
+        prepare (self->wdb, self->wstmts,
+                 "INSERT INTO messages (room_id, author, ts_us, content, state) VALUES (?1, ?2, ?3, ?4, 0)",
+                 error);
+      if (stmt == NULL)
+        return FALSE;
+      bind_text (stmt, 1, w->room_id);
+      bind_text (stmt, 2, w->user);
+      sqlite3_bind_int64 (stmt, 3, w->ts_us);
+      bind_text (stmt, 4, w->content);
+      if (!run (self->wdb, stmt, error, "storing a message"))
+        return FALSE;
+      w->msg_id = sqlite3_last_insert_rowid (self->wdb);
+    }
+  {
+    g_autoptr(PerchSqlStmt) stmt =
+      prepare (self->wdb, self->wstmts,
+               "INSERT INTO events (type, room_id, user, ts_us, content, msg_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+               error);
+    if (stmt == NULL)
+      return FALSE;
+    bind_text (stmt, 1, type);
+    bind_text (stmt, 2, w->room_id);
+    bind_text (stmt, 3, w->user);
+    sqlite3_bind_int64 (stmt, 4, w->ts_us);
+    bind_text (stmt, 5, w->content);
+    if (w->msg_id != 0)
+      sqlite3_bind_int64 (stmt, 6, w->msg_id);
+    else
+      sqlite3_bind_null (stmt, 6);
+    if (!run (self->wdb, stmt, error, "storing an event"))
+      return FALSE;
+    w->event_id = sqlite3_last_insert_rowid (self->wdb);
+  }
+  return TRUE;
+}
+
+static gboolean
+sqlite_write (PerchStore *store, PerchWrite **writes, guint n_writes, GError **error)
+{
+  PerchSqliteStore *self = SELF (store);
+
+  for (guint i = 0; i < n_writes; i++)
+    writes[i]->msg_id = writes[i]->event_id = 0;
+  if (n_writes == 0)
+    return TRUE;
+  if (!tx_begin (self->wdb, self->wstmts, error))
+    return FALSE;
+  for (guint i = 0; i < n_writes; i++)
+    if (!write_one (self, writes[i], error))
+      goto fail;
+  if (!tx_commit (self->wdb, self->wstmts, error))
+    goto fail;
+  return TRUE;
+
+fail:
+  tx_rollback (self->wdb, self->wstmts);
+  /* Nothing was written, so no id may be believed. */
+  for (guint i = 0; i < n_writes; i++)
+    writes[i]->msg_id = writes[i]->event_id = 0;
+  return FALSE;
+}
+
+/* ---- history and message search -------------------------------------------- */
+
+#define MESSAGE_COLUMNS "m.id, m.room_id, m.author, m.ts_us, m.content, m.state"
+
+static PerchMessage *
+message_from_row (sqlite3_stmt *stmt)
+{
+  PerchMessage *msg = g_new0 (PerchMessage, 1);
+
+  msg->id = sqlite3_column_int64 (stmt, 0);
+  msg->room_id = column_dup (stmt, 1);
+  msg->author = column_dup (stmt, 2);
+  msg->ts_us = sqlite3_column_int64 (stmt, 3);
+  msg->content = column_dup (stmt, 4);
+  msg->state = (PerchMessageState) sqlite3_column_int (stmt, 5);
+  return msg;
+}
+
+static GPtrArray *
+sqlite_history (PerchStore *store, const char *room_id, gint64 before_id, guint limit, GError **error)
+{
+  PerchSqliteStore *self = SELF (store);
+  /* Newest first so LIMIT keeps the newest, walking the (room_id, id)
+   * index backwards; reversed below. */
+  g_autoptr(PerchSqlStmt) stmt =
+    MAIN_STMT (self, "SELECT " MESSAGE_COLUMNS " FROM messages AS m"
+                     " WHERE m.room_id = ?1 AND m.id < ?2 ORDER BY m.id DESC LIMIT ?3", error);
+  g_autoptr(GPtrArray) out = NULL;
+  int rc;
+
+  if (stmt == NULL)
+    return NULL;
+  out = g_ptr_array_new_with_free_func ((GDestroyNotify) perch_message_free);
+  bind_text (stmt, 1, room_id);
+  sqlite3_bind_int64 (stmt, 2, before_id > 0 ? before_id : G_MAXINT64);
+  sqlite3_bind_int64 (stmt, 3, limit_value (limit));
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_ptr_array_add (out, message_from_row (stmt));
+  if (rc != SQLITE_DONE)
+    {
+      set_db_error (self->db, error, "reading history");
+      return NULL;
+    }
+  for (guint i = 0, j = out->len; i + 1 < j; i++, j--)
+    {
+      gpointer tmp = out->pdata[i];
+      out->pdata[i] = out->pdata[j - 1];
+      out->pdata[j - 1] = tmp;
+    }
+  return g_steal_pointer (&out);
+}
+
+/* TRUE when WORD holds something the unicode61 tokenizer indexes. A phrase
+ * with no tokens ("*", "%") matches nothing in FTS5, which would make a
+ * whole AND query fail, so such words are dropped. */
+static gboolean
+has_token_chars (const char *word)
+{
+  if (!g_utf8_validate (word, -1, NULL))
+    return TRUE;
+  for (const char *p = word; *p; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+      if (g_unichar_isalnum (c) || g_unichar_ismark (c)
+          || g_unichar_type (c) == G_UNICODE_PRIVATE_USE)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* Turns the user's words into an FTS5 query in which every word is a quoted
+ * string, so nothing the user types is read as FTS5 syntax (AND, OR, NOT,
+ * NEAR, *, ^, column filters...). NULL when no word is searchable. */
+static char *
+fts_query_from_words (const char *text)
+{
+  g_autoptr(GString) q = g_string_new (NULL);
+  g_auto(GStrv) words = g_strsplit_set (text, " \t\r\n\f\v", -1);
+
+  for (guint i = 0; words[i] != NULL; i++)
+    {
+      if (words[i][0] == '\0' || !has_token_chars (words[i]))
+        continue;
+      if (q->len > 0)
+        g_string_append (q, " AND ");
+      g_string_append_c (q, '"');
+      for (const char *p = words[i]; *p; p++)
+        {
+          if (*p == '"')
+            g_string_append_c (q, '"');
+          g_string_append_c (q, *p);
+        }
+      g_string_append_c (q, '"');
+    }
+  if (q->len == 0)
+    return NULL;
+  return g_string_free (g_steal_pointer (&q), FALSE);
+}
+
+static GPtrArray *
+sqlite_message_search (PerchStore *store, const char *room_id, const char *query, guint limit, GError **error)
+{
+  PerchSqliteStore *self = SELF (store);
+  g_autofree char *match = fts_query_from_words (query != NULL ? query : "");
+  g_autoptr(GPtrArray) out =
+    g_ptr_array_new_with_free_func ((GDestroyNotify) perch_message_free);
+  g_autoptr(PerchSqlStmt) stmt = NULL;
+  int rc;
+
+  if (match == NULL)
+    return g_steal_pointer (&out);
+  /* Ordered by rowid, which FTS5 serves from the index without ranking
+   * (ranking a common word over millions of rows is slow). Removed
+   * messages are not findable by the words they no longer show. */
+  stmt = MAIN_STMT (self, "SELECT " MESSAGE_COLUMNS " FROM messages_fts AS f"
+                          " JOIN messages AS m ON m.id = f.rowid"
+                          " WHERE messages_fts MATCH ?1 AND (?2 IS NULL OR m.room_id = ?2)"
+                          " AND m.state <> 2"
+                          " ORDER BY f.rowid DESC LIMIT ?3", error);
+  if (stmt == NULL)
+    return NULL;
+  bind_text (stmt, 1, match);
+  bind_text (stmt, 2, room_id);
+  sqlite3_bind_int64 (stmt, 3, limit_value (limit));
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_ptr_array_add (out, message_from_row (stmt));
+  if (rc != SQLITE_DONE)
+    {
+      set_db_error (self->db, error, "searching messages");
+      return NULL;
+    }
+  return g_steal_pointer (&out);
+}
+
+/* ---- invitations ------------------------------------------------------------- */
+
+static gboolean
+sqlite_invitation_add (PerchStore *store, const char *user, const char *room_id, GError **error)
+{
+  PerchSqliteStore *self = SELF (store);
+  g_autoptr(PerchSqlStmt) stmt =
+    MAIN_STMT (self, "INSERT INTO invitations (user, room_id, seen, created_us) VALUES (?1, ?2, 0, ?3)"
+                     " ON CONFLICT (user, room_id) WHERE seen = 0 DO NOTHING", error);
+
+  if (stmt == NULL)
+    return FALSE;
+  bind_text (stmt, 1, user);
+  bind_text (stmt, 2, room_id);
+  sqlite3_bind_int64 (stmt, 3, perch_now_us ());
+  if (sqlite3_step (stmt) != SQLITE_DONE)
+    {
+      if (sqlite3_extended_errcode (self->db) == SQLITE_CONSTRAINT_FOREIGNKEY)
+        {
+          g_set_error (error, PERCH_ERROR, PERCH_ERROR_NOT_FOUND, "no room with id %s", room_id);
+          return FALSE;
+        }
+      return set_db_error (self->db, error, "adding an invitation");
+    }
+  return TRUE;
+}
+
+static GPtrArray *
+sqlite_invitations_take (PerchStore *store, const char *user, GError **error)
+{
+  PerchSqliteStore *self = SELF (store);
+  g_autoptr(GPtrArray) out = NULL;
+
+  if (!MAIN_BEGIN (self, error))
+    return NULL;
+  out = query_strings (self, "SELECT room_id FROM invitations WHERE user = ?1 AND seen = 0 ORDER BY id",
+                       user, NULL, error);
+  if (out == NULL)
+    goto fail;
+  {
+    g_autoptr(PerchSqlStmt) stmt =
+      MAIN_STMT (self, "UPDATE invitations SET seen = 1 WHERE user = ?1 AND seen = 0", error);
+    if (stmt == NULL)
+      goto fail;
+    bind_text (stmt, 1, user);
+    if (!run (self->db, stmt, error, "marking invitations seen"))
+      goto fail;
+  }
+  if (!MAIN_COMMIT (self, error))
+    goto fail;
+  return g_steal_pointer (&out);
+
+fail:
+  MAIN_ROLLBACK (self);
+  return NULL;
+}
+
+/* ---- the compliance outbox ------------------------------------------------------ */
+
+static gboolean
+event_type_from_string (const char *s, PerchEventType *out)
+{
+  for (int t = PERCH_EVENT_JOIN; t <= PERCH_EVENT_CLEAR; t++)
+    if (s != NULL && strcmp (s, perch_event_type_to_string (t)) == 0)
+      {
+        *out = (PerchEventType) t;
+        return TRUE;
+      }
+  return FALSE;
+}
+
+static GPtrArray *
+sqlite_events_pending (PerchStore *store, gint64 after_id, guint limit, GError **error)
+{
+  PerchSqliteStore *self = SELF (store);
+  g_autoptr(PerchSqlStmt) stmt =
+    MAIN_STMT (self, "SELECT id, type, room_id, user, ts_us, content, ifnull(msg_id, 0)"
+                     " FROM events WHERE id > ?1 ORDER BY id LIMIT ?2", error);
+  g_autoptr(GPtrArray) out = NULL;
+  int rc;
+
+  if (stmt == NULL)
+    return NULL;
+  out = g_ptr_array_new_with_free_func ((GDestroyNotify) perch_event_free);
+  sqlite3_bind_int64 (stmt, 1, after_id);
+  sqlite3_bind_int64 (stmt, 2, limit_value (limit));
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      PerchEvent *ev = g_new0 (PerchEvent, 1);
+      ev->id = sqlite3_column_int64 (stmt, 0);
+      if (!event_type_from_string ((const char *) sqlite3_column_text (stmt, 1), &ev->type))
+        {
+          /* Only a newer program writes types we do not know. */
+          g_set_error (error, PERCH_ERROR, PERCH_ERROR_FAILED,
+                       "event %" G_GINT64_FORMAT " has an unknown type %s", ev->id,
+                       (const char *) sqlite3_column_text (stmt, 1));
+          perch_event_free (ev);
+          return NULL;
+        }
+      ev->room_id = column_dup (stmt, 2);
+      ev->user = column_dup (stmt, 3);
+      ev->ts_us = sqlite3_column_int64 (stmt, 4);
+      ev->content = column_dup (stmt, 5);
+      ev->msg_id = sqlite3_column_int64 (stmt, 6);
+      g_ptr_array_add (out, ev);
+    }
+  if (rc != SQLITE_DONE)
+    {
+      set_db_error (self->db, error, "reading events");
+      return NULL;
+    }
+  return g_steal_pointer (&out);
+}
+
+static gboolean
+sqlite_events_delete_upto (PerchStore *store, gint64 id, GError **error)
+{
+  PerchSqliteStore *self = SELF (store);
+  g_autoptr(PerchSqlStmt) stmt = MAIN_STMT (self, "DELETE FROM events WHERE id <= ?1", error);
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, id);
+  return run (self->db, stmt, error, "deleting events");
+}
+
+static gint64
+sqlite_events_count (PerchStore *store)
+{
+  PerchSqliteStore *self = SELF (store);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PerchSqlStmt) stmt = MAIN_STMT (self, "SELECT count(*) FROM events", &error);
+
+  if (stmt == NULL)
+    {
+      g_warning ("store: %s", error->message);
+      return -1;
+    }
+  if (sqlite3_step (stmt) != SQLITE_ROW)
+    {
+      g_warning ("store: counting events: %s", sqlite3_errmsg (self->db));
+      return -1;
+    }
+  return sqlite3_column_int64 (stmt, 0);
+}
+
+static const PerchStoreBackend sqlite_backend = {
+  .name = "sqlite",
+  .close = sqlite_close,
+  .config_get = sqlite_config_get,
+  .config_set = sqlite_config_set,
+  .user_put = sqlite_user_put,
+  .user_get = sqlite_user_get,
+  .user_list = sqlite_user_list,
+  .group_put = sqlite_group_put,
+  .group_delete = sqlite_group_delete,
+  .group_list = sqlite_group_list,
+  .group_members = sqlite_group_members,
+  .category_create = sqlite_category_create,
+  .category_update = sqlite_category_update,
+  .category_delete = sqlite_category_delete,
+  .category_list = sqlite_category_list,
+  .room_create = sqlite_room_create,
+  .room_update = sqlite_room_update,
+  .room_delete = sqlite_room_delete,
+  .room_list = sqlite_room_list,
+  .room_get = sqlite_room_get,
+  .room_search = sqlite_room_search,
+  .write = sqlite_write,
+  .history = sqlite_history,
+  .message_search = sqlite_message_search,
+  .invitation_add = sqlite_invitation_add,
+  .invitations_take = sqlite_invitations_take,
+  .pref_get = sqlite_pref_get,
+  .pref_set = sqlite_pref_set,
+  .events_pending = sqlite_events_pending,
+  .events_delete_upto = sqlite_events_delete_upto,
+  .events_count = sqlite_events_count,
+};
