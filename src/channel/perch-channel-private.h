@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* perch-channel-private.h: the channel service's internals, shared by
+ * perch-channel.c (rooms, sessions, fan-out, posts) and perch-commands.c
+ * (the XCCOS command table). */
+#pragma once
+
+#include "perch-channel.h"
+#include "perch-xccos.h"
+
+typedef struct {
+  PerchRoomInfo *info;
+  PerchCategory *cat;          /* borrowed from channel->categories */
+  char          *uri;          /* ma-chan://domain/id, spelled one way always */
+  char          *folded;       /* casefolded "name\ndescription", for search */
+  GPtrArray     *sessions;     /* joined PerchSession*, not owned */
+  GHashTable    *participants; /* user uri -> sessions of that user joined */
+  GQueue         recent;       /* PerchMessage*, oldest first, at most PERCH_HISTORY_CACHE */
+  gboolean       recent_loaded;
+  gboolean       recent_complete; /* the cache holds every message the room has */
+} PerchRoom;
+
+struct _PerchSession {
+  int                          ref;
+  PerchChannel                *channel;
+  char                        *user;
+  PerchPrincipal               who;
+  const PerchSessionTransport *transport;
+  gpointer                     transport_data;
+  GHashTable                  *rooms;        /* room id -> PerchRoom*, joined */
+  gboolean                     closed;
+  gint64                       window_start; /* command rate, monotonic µs */
+  guint                        window_count;
+};
+
+struct _PerchChannel {
+  PerchStore        *store;
+  PerchCommitter    *committer;
+  PerchChannelConfig config;
+  GHashTable        *categories;   /* gint64* id -> PerchCategory* */
+  GHashTable        *rooms;        /* id -> PerchRoom* */
+  GHashTable        *user_groups;  /* user uri -> set of group names */
+  GHashTable        *sessions;     /* set of PerchSession* */
+  gint64             next_envid;
+  guint64            n_posts;
+};
+
+/* One command handler: fills REPLY with the inner XML of <data> and returns
+ * TRUE, or sets ERROR (its code becomes the XCCOS result code). */
+typedef gboolean (*PerchCommandFunc) (PerchChannel *channel, PerchSession *session,
+                                      PerchXccosItem *cmd, GString *reply, GError **error);
+
+typedef struct {
+  const char      *name;       /* "cmd:join" */
+  const char      *reply_id;   /* "rpl:join" */
+  PerchCommandFunc func;
+} PerchCommand;
+
+const PerchCommand *perch_command_lookup (const char *name);
+
+/* perch-channel.c, for the handlers */
+PerchRoom *_perch_channel_room_by_uri (PerchChannel *channel, const char *uri);
+GBytes    *_perch_channel_envelope (PerchChannel *channel, GString *items);
+void       _perch_session_send (PerchSession *session, GBytes *body);
+gboolean   _perch_channel_join (PerchChannel *channel, PerchSession *session, PerchRoom *room, GError **error);
+void       _perch_channel_part (PerchChannel *channel, PerchSession *session, PerchRoom *room);
+void       _perch_channel_append_join_data (PerchChannel *channel, PerchSession *session, PerchRoom *room, GString *out, guint *next_uid);
+/* Newest COUNT readable messages of ROOM with id < BEFORE (0: newest), oldest first. */
+GPtrArray *_perch_channel_history (PerchChannel *channel, PerchRoom *room, gint64 before, guint count, GError **error);
+void       _perch_channel_record_event (PerchChannel *channel, PerchEventType type, const char *room_id,
+                                        const char *user, const char *content);

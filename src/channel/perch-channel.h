@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* perch-channel.h: the channel service — rooms in memory, chat sessions,
+ * rosters, fan-out, the recent-history cache, and XCCOS dispatch.
+ *
+ * It knows nothing of SIP: a transport opens a session for a signed-in
+ * user with a table of two functions (send an XCCOS body, end the session)
+ * and hands it every INFO body it receives. The store is reached only for
+ * durable writes (through the committer) and for history the cache lacks. */
+#pragma once
+
+#include "perch-store.h"
+#include "perch-committer.h"
+#include "perch-policy.h"
+
+G_BEGIN_DECLS
+
+typedef struct _PerchChannel PerchChannel;
+typedef struct _PerchSession PerchSession;
+
+typedef struct {
+  /* Deliver one XCCOS envelope (a whole INFO body) to the client. */
+  void (*send) (gpointer transport, GBytes *body);
+  /* The server ends the session (a BYE); the transport then closes it. */
+  void (*end)  (gpointer transport, const char *reason);
+} PerchSessionTransport;
+
+/* Limits and settings the channel service runs with; read from the store's
+ * configuration at start (perch_channel_new) and changed through it. */
+typedef struct {
+  char  *domain;                 /* "example.test" */
+  char  *server_uri;             /* this server: "sip:perchd@example.test" */
+  char  *pool_uri;               /* "sip:ocschat@example.test" */
+  guint  default_chat_history;   /* messages a join shows: 1..500, default 30 */
+  guint  participant_update_limit; /* roster notices stop above this, default 75 */
+  guint  message_size_limit;     /* bytes of one post, default 4096 */
+  guint  search_limit;           /* chansrch results at most, default 999 */
+  guint  commands_per_second;    /* per session, default 50 */
+  guint  max_pending_writes;     /* committer backlog before 503, default 20000 */
+  gboolean chat_enabled_default; /* global policy, default FALSE */
+} PerchChannelConfig;
+
+#define PERCH_HISTORY_CACHE 100  /* recent messages kept per active room */
+
+PerchChannel *perch_channel_new (PerchStore *store, PerchCommitter *committer, GError **error);
+void          perch_channel_free (PerchChannel *channel);
+const PerchChannelConfig *perch_channel_get_config (PerchChannel *channel);
+
+/* Is USER (a sip: URI) known and enabled for persistent chat? FALSE with
+ * NOT_FOUND or ACCESS_DENIED. */
+gboolean perch_channel_user_may_chat (PerchChannel *channel, const char *user, GError **error);
+
+/* Opens a chat session for USER, who must be enabled by policy. */
+PerchSession *perch_channel_open_session (PerchChannel *channel, const char *user,
+                                          const PerchSessionTransport *transport,
+                                          gpointer transport_data, GError **error);
+/* Parts every room (PART events, ntc:part) and forgets the session. */
+void          perch_channel_close_session (PerchChannel *channel, PerchSession *session);
+const char   *perch_session_get_user (PerchSession *session);
+
+/* Completion of one INFO: the SIP status to answer it with (200, or 4xx/5xx
+ * with a reason) and, for 503, seconds to wait. For a post this runs only
+ * after the post is durable. */
+typedef void (*PerchInfoDone) (int sip_status, const char *reason, guint retry_after, gpointer user_data);
+
+/* Handles one INFO body. DONE is called exactly once (possibly before this
+ * returns). Replies and notices go out through the session's transport,
+ * after DONE. */
+void perch_channel_handle_info (PerchChannel *channel, PerchSession *session,
+                                const char *body, gsize len,
+                                PerchInfoDone done, gpointer user_data);
+
+/* Figures for status pages and benchmarks. */
+guint perch_channel_n_sessions (PerchChannel *channel);
+guint perch_channel_n_rooms (PerchChannel *channel);
+guint64 perch_channel_n_posts (PerchChannel *channel);
+
+G_END_DECLS
