@@ -1,11 +1,107 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* perchd.c: the server program (being written: see src/server/). */
+/* perchd.c: the Perch server program.
+ *
+ * Parses options, starts a PerchServer, prints one ready line naming every
+ * bound address (scripts and tests wait for it), and runs until SIGTERM or
+ * SIGINT, then shuts down cleanly: sessions ended, writes flushed. */
 #include "config.h"
-#include <glib.h>
+
+#include <locale.h>
+#include <stdio.h>
+#include <glib-unix.h>
+#include <glib/gi18n.h>
+
+#include "perch-server.h"
+
+static gboolean
+on_signal (gpointer user_data)
+{
+  g_main_loop_quit (user_data);
+  return G_SOURCE_CONTINUE;
+}
 
 int
 main (int argc, char **argv)
 {
-  g_printerr ("perchd: not built yet\n");
-  return 1;
+  g_autofree char *data_dir = NULL;
+  g_autofree char *domain = NULL;
+  g_autofree char *sip_listen = NULL;
+  g_autofree char *tls_listen = NULL;
+  g_autofree char *http_listen = NULL;
+  g_autofree char *tls_cert = NULL;
+  g_autofree char *tls_key = NULL;
+  gboolean demo = FALSE, version = FALSE, verbose = FALSE;
+  const GOptionEntry entries[] = {
+    { "data-dir", 'd', 0, G_OPTION_ARG_FILENAME, &data_dir, "Where the store, files and certificate live", "DIR" },
+    { "domain", 0, 0, G_OPTION_ARG_STRING, &domain, "SIP domain of a new data dir (default example.test)", "DOMAIN" },
+    { "sip-listen", 0, 0, G_OPTION_ARG_STRING, &sip_listen, "SIP over TCP (default 127.0.0.1:5060; port 0 picks one)", "HOST:PORT" },
+    { "tls-listen", 0, 0, G_OPTION_ARG_STRING, &tls_listen, "SIP over TLS", "HOST:PORT" },
+    { "http-listen", 0, 0, G_OPTION_ARG_STRING, &http_listen, "Room management service (not in this version)", "HOST:PORT" },
+    { "tls-cert", 0, 0, G_OPTION_ARG_FILENAME, &tls_cert, "PEM certificate (default DIR/tls.crt)", "FILE" },
+    { "tls-key", 0, 0, G_OPTION_ARG_FILENAME, &tls_key, "PEM private key (default DIR/tls.key)", "FILE" },
+    { "demo", 0, 0, G_OPTION_ARG_NONE, &demo, "Fill an empty data dir with the demo pool", NULL },
+    { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "Log more", NULL },
+    { "version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version", NULL },
+    { NULL }
+  };
+
+  setlocale (LC_ALL, "");
+  g_autoptr(GOptionContext) context = g_option_context_new ("- the Perch persistent chat server");
+  g_option_context_add_main_entries (context, entries, NULL);
+  g_autoptr(GError) error = NULL;
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    {
+      g_printerr ("perchd: %s\n", error->message);
+      return 2;
+    }
+  if (version)
+    {
+      g_print ("perchd %s\n", PACKAGE_VERSION);
+      return 0;
+    }
+  if (verbose)
+    g_setenv ("G_MESSAGES_DEBUG", "perch", FALSE);
+  if (data_dir == NULL && demo)
+    {
+      data_dir = g_dir_make_tmp ("perch-demo-XXXXXX", &error);
+      if (data_dir == NULL)
+        {
+          g_printerr ("perchd: %s\n", error->message);
+          return 1;
+        }
+    }
+  if (sip_listen == NULL && tls_listen == NULL)
+    sip_listen = g_strdup ("127.0.0.1:5060");
+  if (http_listen != NULL)
+    g_printerr ("perchd: --http-listen is accepted but the room management service is not built yet\n");
+
+  PerchServerOptions options = {
+    .data_dir = data_dir, .domain = domain, .sip_listen = sip_listen, .tls_listen = tls_listen,
+    .tls_cert = tls_cert, .tls_key = tls_key, .demo = demo,
+  };
+  g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+  PerchServer *server = perch_server_new (&options, &error);
+  if (server == NULL)
+    {
+      g_printerr ("perchd: %s\n", error->message);
+      return 1;
+    }
+  if (demo)
+    {
+      g_printerr ("perchd: demo pool in %s, domain %s; sign in as\n", data_dir, perch_server_get_domain (server));
+      for (guint i = 0; perch_demo_credentials[i]; i += 2)
+        g_printerr ("  %s@%s  password %s\n", perch_demo_credentials[i], perch_server_get_domain (server),
+                    perch_demo_credentials[i + 1]);
+    }
+  g_print ("%s\n", perch_server_get_ready_line (server));
+  fflush (stdout);
+
+  guint term = g_unix_signal_add (SIGTERM, on_signal, loop);
+  guint intr = g_unix_signal_add (SIGINT, on_signal, loop);
+  g_main_loop_run (loop);
+  g_source_remove (term);
+  g_source_remove (intr);
+  perch_server_free (server);
+  g_printerr ("perchd: stopped\n");
+  return 0;
 }
