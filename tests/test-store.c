@@ -9,7 +9,6 @@
 #include <sqlite3.h>
 
 #include "perch-store.h"
-#include "perch-test-util.h"
 
 typedef struct {
   char       *dir;
@@ -710,6 +709,7 @@ test_room_delete (Fixture *f, gconstpointer data)
   sqlite3 *db;
 
   room = perch_store_room_get (f->store, doomed, &error);
+  g_ptr_array_unref (room->members);
   room->members = strings ("sip:a@x.test", NULL);
   g_assert_true (perch_store_room_update (f->store, room, &error));
   post (f, doomed, "secret plans");
