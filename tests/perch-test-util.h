@@ -1,4 +1,81 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* perch-test-util.h: helpers shared by the test programs. */
+/* perch-test-util.h: helpers shared by the test programs.
+ *
+ * Integration tests run the real perchd ($PERCHD) on loopback with a fresh
+ * data directory and talk to it with PerchClient. Nothing here sleeps: every
+ * wait spins the thread-default main context until a condition holds or a
+ * deadline passes. */
 #pragma once
+
 #include <glib.h>
+#include "perch-client.h"
+
+G_BEGIN_DECLS
+
+typedef struct {
+  GSubprocess *process;
+  char        *dir;            /* the test's temporary directory */
+  char        *data_dir;       /* dir/data: what perchd gets as --data-dir */
+  char        *stderr_path;    /* dir/perchd-N.stderr */
+  char        *host;           /* "127.0.0.1" */
+  guint16      sip_port;
+  guint16      tls_port;
+  GHashTable  *ready;          /* every key=value of the ready line */
+  GStrv        extra_args;
+  guint        runs;           /* how many times perchd was started */
+  gboolean     running;
+  gboolean     exited;         /* the current run's process ended */
+  gboolean     stdout_done;    /* and its stdout was drained to the end */
+} PerchTestServer;
+
+/* Starts perchd with --demo on a new data directory, plus EXTRA_ARGS
+ * (NULL-terminated, may be NULL), and waits (20 s at most) for its ready
+ * line. Fails the test, showing perchd's stderr, when it does not come up. */
+PerchTestServer *perch_test_server_start (const char *const *extra_args);
+/* SIGTERM, wait, assert exit status 0, remove the directory, free. A server
+ * that perch_test_server_kill stopped is only cleaned up. */
+void             perch_test_server_stop (PerchTestServer *server);
+/* SIGKILL and wait; the data directory stays for a restart. */
+void             perch_test_server_kill (PerchTestServer *server);
+/* Starts perchd again on the same data directory (stopping it cleanly
+ * first if it runs). Ports change: read them again. */
+void             perch_test_server_restart (PerchTestServer *server);
+/* A value from the ready line ("http" -> "127.0.0.1:PORT"), or NULL. */
+const char      *perch_test_server_get (PerchTestServer *server, const char *key);
+/* What perchd wrote on stderr so far (all runs), newly allocated. */
+char            *perch_test_server_stderr (PerchTestServer *server);
+
+/* Signs NAME ("alice") in with the demo password NAME-demo over TCP and
+ * asserts that it worked. */
+PerchClient *perch_test_connect (PerchTestServer *server, const char *name);
+/* The same with everything chosen; NULL and ERROR when sign-in fails. The
+ * client is returned through CLIENT_OUT either way when not NULL, so its
+ * provisioning state can be read after a failure. */
+PerchClient *perch_test_connect_full (PerchTestServer *server, const char *user,
+                                      const char *password, gboolean tls,
+                                      PerchClient **client_out, GError **error);
+/* perch_client_close_async, waited for, then the last reference dropped. */
+void         perch_test_disconnect (PerchClient *client);
+
+/* Synchronous wrappers over the client's async calls. */
+PerchClientReply *perch_test_command (PerchClient *client, const char *cmd,
+                                      const char *data_xml, GError **error);
+gboolean          perch_test_post (PerchClient *client, const char *room_uri,
+                                   const char *text, GError **error);
+/* cmd:join, asserted to succeed. */
+void              perch_test_join (PerchClient *client, const char *room_uri);
+/* The URI of the room whose name is exactly NAME, found with cmd:chansrch;
+ * NULL when the search does not list it. */
+char             *perch_test_find_room (PerchClient *client, const char *name);
+
+/* Spins the main context until COND (DATA) is TRUE or TIMEOUT_MS passes.
+ * Returns whether COND held. */
+gboolean perch_test_wait (gboolean (*cond) (gpointer), gpointer data, guint timeout_ms);
+/* Spins until *RESULT is set (by perch_test_async_ready) or TIMEOUT_MS;
+ * asserts that it was. */
+void     perch_test_wait_result (GAsyncResult **result, guint timeout_ms);
+/* A GAsyncReadyCallback that stores a reference to the result in
+ * *(GAsyncResult **) user_data. */
+void     perch_test_async_ready (GObject *source, GAsyncResult *result, gpointer user_data);
+
+G_END_DECLS
