@@ -5,6 +5,11 @@
  * queues up and must go into the next transactions, max_batch at a time. */
 #include "config.h"
 
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <glib/gstdio.h>
 
 #include "perch-committer.h"
@@ -376,6 +381,118 @@ test_free_flushes (Fixture *f, gconstpointer data)
   g_assert_cmpuint (f->done->len, ==, 50);
 }
 
+/* ---- kill -9 ---- */
+
+#define KILL_SUBMIT 3000
+#define KILL_AFTER  1000
+
+static int ack_fd = -1;
+static guint acks;
+
+static void
+ack_then_die (PerchWrite *w, const GError *error, gpointer user_data)
+{
+  char line[64];
+  int len;
+
+  if (error != NULL)
+    _exit (3);
+  /* write(2), not stdio: whatever was acknowledged is in the file when the
+   * process dies, with no buffer to flush. */
+  len = g_snprintf (line, sizeof line, "%" G_GINT64_FORMAT " %" G_GINT64_FORMAT "\n",
+                    w->msg_id, w->event_id);
+  if (write (ack_fd, line, len) != len)
+    _exit (4);
+  if (++acks == KILL_AFTER)
+    raise (SIGKILL);  /* with writes still queued and one maybe mid-commit */
+}
+
+static void
+kill_child (const char *path, const char *room_id, const char *acks_path)
+{
+  g_autoptr(GError) error = NULL;
+  PerchStore *store = perch_store_open_sqlite (path, &error);
+  PerchCommitter *committer;
+
+  if (store == NULL)
+    _exit (2);
+  ack_fd = open (acks_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  if (ack_fd < 0)
+    _exit (2);
+  committer = perch_committer_new (store, 64);
+  for (guint i = 0; i < KILL_SUBMIT; i++)
+    perch_committer_submit (committer, chat (room_id, i), ack_then_die, NULL);
+  perch_committer_flush (committer);
+  _exit (5);  /* not reached: the callbacks kill us first */
+}
+
+static void
+test_kill (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("perch-committer-XXXXXX", &error);
+  g_autofree char *path = g_build_filename (dir, "perch.db", NULL);
+  g_autofree char *acks_path = g_build_filename (dir, "acks", NULL);
+  g_autofree char *room_id = NULL;
+  g_autofree char *text = NULL;
+  g_auto(GStrv) lines = NULL;
+  g_autoptr(GPtrArray) hist = NULL;
+  g_autoptr(GHashTable) stored = g_hash_table_new (g_int64_hash, g_int64_equal);
+  PerchStore *store;
+  int status = 0;
+  pid_t pid;
+
+  g_assert_no_error (error);
+  /* Set up, and close, before forking: the child must not inherit open
+   * connections or threads. */
+  store = perch_store_open_sqlite (path, &error);
+  g_assert_no_error (error);
+  {
+    g_autoptr(PerchCategory) cat = g_new0 (PerchCategory, 1);
+    g_autoptr(PerchRoomInfo) room = g_new0 (PerchRoomInfo, 1);
+    cat->name = g_strdup ("Cat");
+    g_assert_true (perch_store_category_create (store, cat, &error));
+    room->name = g_strdup ("Room");
+    room->category_id = cat->id;
+    g_assert_true (perch_store_room_create (store, room, &error));
+    g_assert_no_error (error);
+    room_id = g_strdup (room->id);
+  }
+  perch_store_close (store);
+
+  fflush (NULL);
+  pid = fork ();
+  g_assert_cmpint (pid, >=, 0);
+  if (pid == 0)
+    kill_child (path, room_id, acks_path);
+  g_assert_cmpint (waitpid (pid, &status, 0), ==, pid);
+  g_assert_true (WIFSIGNALED (status));
+  g_assert_cmpint (WTERMSIG (status), ==, SIGKILL);
+
+  /* Every acknowledged post, and its event, is there after the kill. */
+  store = perch_store_open_sqlite (path, &error);
+  g_assert_no_error (error);
+  hist = perch_store_history (store, room_id, 0, KILL_SUBMIT, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < hist->len; i++)
+    g_hash_table_add (stored, &((PerchMessage *) hist->pdata[i])->id);
+  g_assert_true (g_file_get_contents (acks_path, &text, NULL, &error));
+  lines = g_strsplit (text, "\n", -1);
+  g_assert_cmpuint (g_strv_length (lines), ==, KILL_AFTER + 1);
+  for (guint i = 0; i < KILL_AFTER; i++)
+    {
+      gint64 msg_id = g_ascii_strtoll (lines[i], NULL, 10);
+      g_assert_true (g_hash_table_contains (stored, &msg_id));
+    }
+  g_test_message ("%u acknowledged, %u stored, %" G_GINT64_FORMAT " events",
+                  KILL_AFTER, hist->len, perch_store_events_count (store));
+  g_assert_cmpint (perch_store_events_count (store), >=, KILL_AFTER);
+  g_assert_cmpint (perch_store_events_count (store), ==, hist->len);
+  g_clear_pointer (&hist, g_ptr_array_unref);
+  perch_store_close (store);
+  remove_dir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -393,5 +510,6 @@ main (int argc, char **argv)
   ADD ("reentrant", 64, test_reentrant);
   ADD ("free-flushes", 7, test_free_flushes);
 #undef ADD
+  g_test_add_func ("/perch/committer/kill-9", test_kill);
   return g_test_run ();
 }

@@ -142,6 +142,7 @@ typedef struct {
   GHashTable *stmts;   /* SQL text -> sqlite3_stmt* on db */
   sqlite3    *wdb;     /* committer thread */
   GHashTable *wstmts;  /* SQL text -> sqlite3_stmt* on wdb */
+  gint        writing; /* atomic: a write() is running */
 } PerchSqliteStore;
 
 #define SELF(store) ((PerchSqliteStore *) (store))
@@ -1526,14 +1527,8 @@ write_one (PerchSqliteStore *self, PerchWrite *w, GError **error)
 }
 
 static gboolean
-sqlite_write (PerchStore *store, PerchWrite **writes, guint n_writes, GError **error)
+write_batch (PerchSqliteStore *self, PerchWrite **writes, guint n_writes, GError **error)
 {
-  PerchSqliteStore *self = SELF (store);
-
-  for (guint i = 0; i < n_writes; i++)
-    writes[i]->msg_id = writes[i]->event_id = 0;
-  if (n_writes == 0)
-    return TRUE;
   if (!tx_begin (self->wdb, self->wstmts, error))
     return FALSE;
   for (guint i = 0; i < n_writes; i++)
@@ -1549,6 +1544,30 @@ fail:
   for (guint i = 0; i < n_writes; i++)
     writes[i]->msg_id = writes[i]->event_id = 0;
   return FALSE;
+}
+
+static gboolean
+sqlite_write (PerchStore *store, PerchWrite **writes, guint n_writes, GError **error)
+{
+  PerchSqliteStore *self = SELF (store);
+  gboolean ok;
+
+  for (guint i = 0; i < n_writes; i++)
+    writes[i]->msg_id = writes[i]->event_id = 0;
+  if (n_writes == 0)
+    return TRUE;
+  /* wdb is opened NOMUTEX: two threads writing at once would corrupt the
+   * connection, so refuse loudly instead (a caller bypassing the
+   * committer while it runs). */
+  if (!g_atomic_int_compare_and_exchange (&self->writing, 0, 1))
+    {
+      g_critical ("perch_store_write called concurrently; only the committer may write");
+      g_set_error_literal (error, PERCH_ERROR, PERCH_ERROR_FAILED, "concurrent store write");
+      return FALSE;
+    }
+  ok = write_batch (self, writes, n_writes, error);
+  g_atomic_int_set (&self->writing, 0);
+  return ok;
 }
 
 /* ---- history and message search -------------------------------------------- */
