@@ -6,11 +6,14 @@
 # clients through libpurple (sipe-driver) at the same time:
 #
 #   alice: sign in, list rooms, join General, read its history, post a line,
-#          see her own line come back, see bob's line
+#          see her own line come back, see bob's line, see bob in the
+#          roster and leave it when he signs off
 #   bob:   sign in, join General, see alice's line (live or as history),
 #          post a line
 #
-# and asserts on their output.  perchd is stopped with SIGTERM and the
+# then a third, carol, who joins General by URI straight after signing in
+# (so SIPE queues it and sends cmd:bjoin), finds both lines in the history
+# and leaves the room (cmd:part); and asserts on their output.  perchd is stopped with SIGTERM and the
 # temporary directory removed on every path.  Exit status follows meson's
 # exitcode protocol: 0 pass, 1 fail, 77 skip (no libpurple or no pidgin-sipe).
 #
@@ -131,7 +134,9 @@ run_driver alice \
   signed-in rooms "join General" history \
   "post General $alice_line" \
   "expect alice $alice_line" \
-  "expect bob $bob_line" &
+  "expect bob $bob_line" \
+  "member General bob" \
+  "not-member General bob" &
 alice_pid=$!
 run_driver bob \
   signed-in "join General" \
@@ -150,6 +155,21 @@ if [ "$alice_status" = 77 ] || [ "$bob_status" = 77 ]; then
   exit 77
 fi
 
+general_uri=$(sed -n 's/^room-uri General \(ma-chan:[^ ]*\)$/\1/p' "$tmp/alice.out")
+if [ -n "$general_uri" ]; then
+  run_driver carol \
+    signed-in "join $general_uri" history \
+    "expect alice $alice_line" \
+    "expect bob $bob_line" \
+    "leave General" \
+    "wait-ms 300"
+  carol_status=$?
+else
+  echo "FAIL - no 'room-uri General ma-chan://...' line from alice; carol not run"
+  failures=$((failures + 1))
+  carol_status=1
+fi
+
 # --- assertions ---
 check "$tmp/alice.out" '^signed-in$' "alice signs in (REGISTER, Digest)"
 check "$tmp/alice.out" '^room General$' "alice's room list (cmd:chansrch) has General"
@@ -162,10 +182,20 @@ check "$tmp/bob.out" '^joined General$' "bob joins General"
 check "$tmp/bob.out" "^got General sip:alice@$domain $alice_line\$" "bob sees alice's post"
 check "$tmp/bob.out" "^posted General $bob_line\$" "bob posts"
 check "$tmp/alice.out" "^got General sip:bob@$domain $bob_line\$" "alice sees bob's post"
+check "$tmp/alice.out" '^member General bob$' "alice sees bob in General's roster (rpl:join / ntc:join)"
+check "$tmp/alice.out" '^not-member General bob$' "bob leaves alice's roster when he signs off (BYE -> ntc:part)"
 check "$tmp/alice.out" '^done$' "alice signs off"
 check "$tmp/bob.out" '^done$' "bob signs off"
+if [ -n "$general_uri" ]; then
+  check "$tmp/carol.out" "^joined General\$" "carol joins General by URI before group chat is up (cmd:bjoin)"
+  check "$tmp/carol.out" "^history General sip:alice@$domain $alice_line\$" "alice's post is in carol's history"
+  check "$tmp/carol.out" "^history General sip:bob@$domain $bob_line\$" "bob's post is in carol's history"
+  check "$tmp/carol.out" '^left General$' "carol leaves General (cmd:part)"
+  check "$tmp/carol.out" '^done$' "carol signs off"
+fi
 [ "$alice_status" = 0 ] || { echo "FAIL - alice's driver exited with $alice_status"; failures=$((failures + 1)); }
 [ "$bob_status" = 0 ] || { echo "FAIL - bob's driver exited with $bob_status"; failures=$((failures + 1)); }
+[ "$carol_status" = 0 ] || { echo "FAIL - carol's driver exited with $carol_status"; failures=$((failures + 1)); }
 
 if ! kill -0 "$perchd_pid" 2>/dev/null; then
   echo "FAIL - perchd died during the test"

@@ -14,8 +14,11 @@
  *
  * Steps (the room is the first word after the verb, the text the rest):
  *   signed-in           wait for sign-in                 -> "signed-in"
- *   rooms               room list via purple_roomlist     -> "room NAME"..., "rooms N"
- *   join ROOM           join by name (from the room list) or by ma-chan:// URI
+ *   rooms               room list via purple_roomlist     -> "room NAME",
+ *                                                           "room-uri NAME URI"...,
+ *                                                           "rooms N"
+ *   join ROOM [URI]     join by name (URI from the room list unless given)
+ *   join URI            or by URI alone (the room is the chat SIPE opens)
  *                                                        -> "joined ROOM"
  *   history [ROOM]      the posts SIPE showed after joining, once they stop
  *                       arriving                         -> "history ROOM AUTHOR TEXT"...,
@@ -23,6 +26,8 @@
  *   post ROOM TEXT      send a post                      -> "posted ROOM TEXT"
  *   expect USER TEXT    wait until a post from USER with TEXT is shown in a
  *                       chat                             -> "got ROOM AUTHOR TEXT"
+ *   member ROOM USER    wait until USER is in ROOM's roster -> "member ROOM USER"
+ *   not-member ROOM USER  wait until USER has left ROOM  -> "not-member ROOM USER"
  *   leave ROOM          close the chat (SIPE sends cmd:part) -> "left ROOM"
  *   wait-ms N           let the main loop run N ms        -> "waited N"
  * After the last step the account is signed off and "done" is printed.
@@ -108,6 +113,8 @@ typedef struct {
   GHashTable *room_uris;   /* room name -> ma-chan:// URI */
   GHashTable *join_times;  /* room name -> gint64* monotonic join time */
   char *last_room;         /* the room joined last, default for "history" */
+  gint64 join_started;     /* when the pending join was sent */
+  char *created_chat;      /* name of the first chat created since then */
 } Driver;
 
 static Driver drv;
@@ -289,6 +296,9 @@ static void
 conv_create (PurpleConversation *conv)
 {
   note ("conversation created: %s", purple_conversation_get_name (conv));
+  if (purple_conversation_get_type (conv) == PURPLE_CONV_TYPE_CHAT
+      && drv.created_chat == NULL)
+    drv.created_chat = g_strdup (purple_conversation_get_name (conv));
   driver_kick ();
 }
 
@@ -556,63 +566,72 @@ step_rooms (void)
 
   rooms = drv.roomlist ? drv.roomlist->rooms : NULL;
   for (GList *l = rooms; l; l = l->next, n++)
-    result ("room %s", purple_roomlist_room_get_name (l->data));
+    {
+      const char *name = purple_roomlist_room_get_name (l->data);
+      result ("room %s", name);
+      result ("room-uri %s %s", name,
+              (const char *) g_hash_table_lookup (drv.room_uris, name));
+    }
   result ("rooms %u", n);
   return TRUE;
 }
 
+/* "join NAME", "join NAME URI" or "join URI".  Without a URI the name is
+ * looked up in the room list; without a name the chat SIPE creates next
+ * is taken as the joined room. */
 static gboolean
-step_join (const char *room)
+step_join (const char *arg, const char *rest)
 {
   PurpleConnection *gc = purple_account_get_connection (drv.account);
+  gboolean by_uri = g_str_has_prefix (arg, "ma-chan://");
+  const char *name = by_uri ? NULL : arg;
+  const char *uri = by_uri ? arg : g_str_has_prefix (rest, "ma-chan://") ? rest : NULL;
 
-  if (*room == '\0')
+  if (*arg == '\0')
     {
-      fail ("usage: join ROOM");
+      fail ("usage: join NAME [URI] | join URI");
       return FALSE;
     }
 
   if (drv.phase == 0)
     {
-      const char *uri = NULL;
       GHashTable *components;
 
       if (!drv.signed_on || gc == NULL)
         return FALSE;
-      if (g_str_has_prefix (room, "ma-chan://"))
-        {
-          uri = room;
-        }
-      else
+      if (uri == NULL)
         {
           if (!roomlist_fetch ())
             return FALSE;
-          uri = g_hash_table_lookup (drv.room_uris, room);
+          uri = g_hash_table_lookup (drv.room_uris, name);
           if (uri == NULL)
             {
-              fail ("room '%s' is not in the room list (%u rooms)", room,
+              fail ("room '%s' is not in the room list (%u rooms)", name,
                     g_hash_table_size (drv.room_uris));
               return FALSE;
             }
         }
-      note ("joining %s (%s)", room, uri);
+      note ("joining %s (%s)", name ? name : "?", uri);
       components = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                           g_free);
       g_hash_table_insert (components, g_strdup ("uri"), g_strdup (uri));
-      g_hash_table_replace (drv.join_times, g_strdup (room),
-                            g_memdup2 (&(gint64) { g_get_monotonic_time () },
-                                       sizeof (gint64)));
+      drv.join_started = g_get_monotonic_time ();
+      g_clear_pointer (&drv.created_chat, g_free);
       serv_join_chat (gc, components);
       g_hash_table_unref (components);
       set_phase (1);
     }
 
   /* The conversation carries the name from the join reply's chanib. */
-  if (find_chat (room) == NULL)
+  if (name == NULL)
+    name = drv.created_chat;
+  if (name == NULL || find_chat (name) == NULL)
     return FALSE;
+  g_hash_table_replace (drv.join_times, g_strdup (name),
+                        g_memdup2 (&drv.join_started, sizeof (gint64)));
   g_free (drv.last_room);
-  drv.last_room = g_strdup (room);
-  result ("joined %s", room);
+  drv.last_room = g_strdup (name);
+  result ("joined %s", name);
   return TRUE;
 }
 
@@ -698,6 +717,37 @@ step_expect (const char *user, const char *text)
   return FALSE;
 }
 
+/* Waits until USER is (or is no longer) in ROOM's roster: the join reply's
+ * uib/aib, ntc:join and ntc:part as SIPE applied them. */
+static gboolean
+step_member (const char *room, const char *user, gboolean wanted)
+{
+  PurpleConversation *conv = find_chat (room);
+  gboolean present = FALSE;
+
+  if (conv == NULL)
+    {
+      fail ("room '%s' is not joined", room);
+      return FALSE;
+    }
+  if (*user == '\0')
+    {
+      fail ("usage: %s ROOM USER", wanted ? "member" : "not-member");
+      return FALSE;
+    }
+  for (GList *l = purple_conv_chat_get_users (PURPLE_CONV_CHAT (conv)); l;
+       l = l->next)
+    {
+      PurpleConvChatBuddy *cb = l->data;
+      if (author_matches (cb->name, user))
+        present = TRUE;
+    }
+  if (present != wanted)
+    return FALSE;
+  result ("%s %s %s", wanted ? "member" : "not-member", room, user);
+  return TRUE;
+}
+
 static gboolean
 step_leave (const char *room)
 {
@@ -763,7 +813,7 @@ driver_run (void)
       else if (g_str_equal (verb, "rooms"))
         done = step_rooms ();
       else if (g_str_equal (verb, "join"))
-        done = step_join (arg);
+        done = step_join (arg, rest);
       else if (g_str_equal (verb, "history"))
         done = step_history (arg);
       else if (g_str_equal (verb, "post"))
@@ -773,6 +823,10 @@ driver_run (void)
           /* "expect USER TEXT": TEXT is everything after USER. */
           done = step_expect (arg, rest);
         }
+      else if (g_str_equal (verb, "member"))
+        done = step_member (arg, rest, TRUE);
+      else if (g_str_equal (verb, "not-member"))
+        done = step_member (arg, rest, FALSE);
       else if (g_str_equal (verb, "leave"))
         done = step_leave (arg);
       else if (g_str_equal (verb, "wait-ms"))
@@ -1052,6 +1106,7 @@ main (int argc, char **argv)
   remove_tree (drv.user_dir);
   g_free (drv.user_dir);
   g_free (drv.last_room);
+  g_free (drv.created_chat);
   g_hash_table_unref (drv.room_uris);
   g_hash_table_unref (drv.join_times);
   for (guint i = 0; i < drv.lines->len; i++)
