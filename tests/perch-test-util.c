@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <sys/types.h>
 #include <string.h>
 #include <glib/gstdio.h>
 #include <gio/gio.h>
@@ -210,11 +211,25 @@ parse_host_port (const char *value, char **host, guint16 *port)
   return TRUE;
 }
 
+/* Shows perchd's stderr as test messages: one per line, so TAP output
+ * stays well-formed. */
+static void
+show_stderr (PerchTestServer *server)
+{
+  g_autofree char *err = perch_test_server_stderr (server);
+  g_auto(GStrv) lines = g_strsplit (err, "\n", -1);
+  g_test_message ("--- perchd stderr ---");
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (*lines[i])
+      g_test_message ("%s", lines[i]);
+  g_test_message ("--- end of perchd stderr ---");
+}
+
 static void
 fail_start (PerchTestServer *server, const char *why)
 {
-  g_autofree char *err = perch_test_server_stderr (server);
-  g_error ("perchd did not start: %s\n--- perchd stderr ---\n%s--- end ---", why, err);
+  show_stderr (server);
+  g_error ("perchd did not start: %s (its stderr is above)", why);
 }
 
 static void
@@ -329,6 +344,18 @@ perch_test_server_get (PerchTestServer *server, const char *key)
   return g_hash_table_lookup (server->ready, key);
 }
 
+void
+perch_test_server_signal (PerchTestServer *server, int sig)
+{
+  /* g_subprocess_send_signal defers the kill() to GLib's worker thread,
+   * which would let a SIGSTOP land after the request it was meant to hold
+   * up. The process cannot have been reaped while it runs, so kill() it is. */
+  g_assert_true (server->running);
+  const char *id = g_subprocess_get_identifier (server->process);
+  g_assert_nonnull (id);
+  g_assert_cmpint (kill ((pid_t) g_ascii_strtoll (id, NULL, 10), sig), ==, 0);
+}
+
 /* Sends SIG and waits for the process to end and its output to drain. */
 static void
 signal_and_wait (PerchTestServer *server, int sig)
@@ -338,9 +365,8 @@ signal_and_wait (PerchTestServer *server, int sig)
     {
       g_subprocess_force_exit (server->process);
       perch_test_wait (process_gone, server, EXIT_TIMEOUT_MS);
-      g_autofree char *err = perch_test_server_stderr (server);
-      g_error ("perchd did not exit within %u ms of signal %d\n--- perchd stderr ---\n%s--- end ---",
-               EXIT_TIMEOUT_MS, sig, err);
+      show_stderr (server);
+      g_error ("perchd did not exit within %u ms of signal %d (its stderr is above)", EXIT_TIMEOUT_MS, sig);
     }
   server->running = FALSE;
   drain_context ();
@@ -353,11 +379,11 @@ stop_cleanly (PerchTestServer *server)
   GSubprocess *p = server->process;
   if (!g_subprocess_get_if_exited (p) || g_subprocess_get_exit_status (p) != 0)
     {
-      g_autofree char *err = perch_test_server_stderr (server);
       g_autofree char *how = g_subprocess_get_if_exited (p)
         ? g_strdup_printf ("exit status %d", g_subprocess_get_exit_status (p))
         : g_strdup_printf ("signal %d", g_subprocess_get_term_sig (p));
-      g_error ("perchd did not end cleanly on SIGTERM (%s)\n--- perchd stderr ---\n%s--- end ---", how, err);
+      show_stderr (server);
+      g_error ("perchd did not end cleanly on SIGTERM (%s; its stderr is above)", how);
     }
   g_clear_object (&server->process);
 }

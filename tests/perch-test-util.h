@@ -40,6 +40,8 @@ void             perch_test_server_kill (PerchTestServer *server);
 /* Starts perchd again on the same data directory (stopping it cleanly
  * first if it runs). Ports change: read them again. */
 void             perch_test_server_restart (PerchTestServer *server);
+/* kill(2) now, e.g. SIGSTOP/SIGCONT to make the server hold still. */
+void             perch_test_server_signal (PerchTestServer *server, int sig);
 /* A value from the ready line ("http" -> "127.0.0.1:PORT"), or NULL. */
 const char      *perch_test_server_get (PerchTestServer *server, const char *key);
 /* What perchd wrote on stderr so far (all runs), newly allocated. */

@@ -278,11 +278,11 @@ test_command_timeout (Fixture *f, gconstpointer data)
 {
   PerchClient *alice = perch_test_connect (f->server, "alice");
   perch_client_set_timeout (alice, 300);
-  g_subprocess_send_signal (f->server->process, SIGSTOP);
+  perch_test_server_signal (f->server, SIGSTOP);
   g_autoptr(GError) error = NULL;
   g_autofree char *sib = perch_client_build_server_info_data ("example.test");
   g_autoptr(PerchClientReply) reply = perch_test_command (alice, "cmd:getserverinfo", sib, &error);
-  g_subprocess_send_signal (f->server->process, SIGCONT);
+  perch_test_server_signal (f->server, SIGCONT);
   g_assert_null (reply);
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT);
   g_assert_nonnull (strstr (error->message, "cmd:getserverinfo"));
