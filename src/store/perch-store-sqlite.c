@@ -400,8 +400,8 @@ open_connection (const char *path, GError **error)
   if (!wal)
     {
       /* e.g. ":memory:", where two connections would be two databases */
-      g_set_error (error, PERCH_ERROR, PERCH_ERROR_FAILED,
-                   "%s: the store needs a file that supports WAL", path);
+      g_set_error_literal (error, PERCH_ERROR, PERCH_ERROR_FAILED,
+                           "the store needs a file that supports WAL");
       goto fail;
     }
   return db;
