@@ -28,8 +28,8 @@ struct _PerchSession {
   gpointer                     transport_data;
   GHashTable                  *rooms;        /* room id -> PerchRoom*, joined */
   gboolean                     closed;
-  gint64                       window_start; /* command rate, monotonic µs */
-  guint                        window_count;
+  gint64                       rate_time;    /* token bucket for the command rate: */
+  double                       rate_tokens;  /* last refill (monotonic µs), tokens left */
 };
 
 struct _PerchChannel {

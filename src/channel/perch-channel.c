@@ -53,6 +53,12 @@ _perch_channel_room_by_uri (PerchChannel *channel, const char *uri)
   return g_hash_table_lookup (channel->rooms, id);
 }
 
+const char *const perch_channel_config_keys[] = {
+  "default_chat_history", "participant_update_limit", "message_size_limit", "search_limit",
+  "commands_per_second", "max_pending_writes", "enable_persistent_chat", "pool_uri", "server_uri",
+  NULL,
+};
+
 static guint
 config_uint (PerchStore *store, const char *key, guint fallback, guint lo, guint hi)
 {
@@ -78,7 +84,7 @@ load_config (PerchChannel *channel)
   c->participant_update_limit = config_uint (store, "participant_update_limit", 75, 1, 100000);
   c->message_size_limit = config_uint (store, "message_size_limit", 4096, 16, 1024 * 1024);
   c->search_limit = config_uint (store, "search_limit", 999, 1, 100000);
-  c->commands_per_second = config_uint (store, "commands_per_second", 50, 1, 1000000);
+  c->commands_per_second = config_uint (store, "commands_per_second", 100, 1, 10000000);
   c->max_pending_writes = config_uint (store, "max_pending_writes", 20000, 1, 10000000);
   c->chat_enabled_default = config_uint (store, "enable_persistent_chat", 0, 0, 1) != 0;
 }
@@ -235,6 +241,8 @@ perch_channel_open_session (PerchChannel *channel, const char *user,
   session->transport = transport;
   session->transport_data = transport_data;
   session->rooms = g_hash_table_new (g_str_hash, g_str_equal);
+  session->rate_time = g_get_monotonic_time ();
+  session->rate_tokens = 2.0 * channel->config.commands_per_second;
   g_hash_table_add (channel->sessions, session);
   return session;
 }
@@ -646,16 +654,18 @@ handle_post (PerchChannel *channel, PerchSession *session, PerchXccosItem *item,
 
 /* ---- dispatch ----------------------------------------------------------- */
 
+/* A token bucket: COMMANDS_PER_SECOND sustained, bursts of twice that. */
 static gboolean
 over_rate (PerchChannel *channel, PerchSession *session)
 {
+  double rate = channel->config.commands_per_second;
   gint64 now = g_get_monotonic_time ();
-  if (now - session->window_start >= G_USEC_PER_SEC)
-    {
-      session->window_start = now;
-      session->window_count = 0;
-    }
-  return ++session->window_count > channel->config.commands_per_second;
+  session->rate_tokens = MIN (2 * rate, session->rate_tokens + (now - session->rate_time) * rate / G_USEC_PER_SEC);
+  session->rate_time = now;
+  if (session->rate_tokens < 1)
+    return TRUE;
+  session->rate_tokens -= 1;
+  return FALSE;
 }
 
 void

@@ -34,10 +34,13 @@ typedef struct {
   guint  participant_update_limit; /* roster notices stop above this, default 75 */
   guint  message_size_limit;     /* bytes of one post, default 4096 */
   guint  search_limit;           /* chansrch results at most, default 999 */
-  guint  commands_per_second;    /* per session, default 50 */
+  guint  commands_per_second;    /* per session, sustained; bursts of twice this; default 100 */
   guint  max_pending_writes;     /* committer backlog before 503, default 20000 */
   gboolean chat_enabled_default; /* global policy, default FALSE */
 } PerchChannelConfig;
+
+/* The configuration keys the channel service reads (all stored as text). */
+extern const char *const perch_channel_config_keys[];
 
 #define PERCH_HISTORY_CACHE 100  /* recent messages kept per active room */
 

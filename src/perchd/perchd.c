@@ -30,6 +30,7 @@ main (int argc, char **argv)
   g_autofree char *http_listen = NULL;
   g_autofree char *tls_cert = NULL;
   g_autofree char *tls_key = NULL;
+  g_auto(GStrv) config = NULL;
   gboolean demo = FALSE, version = FALSE, verbose = FALSE;
   const GOptionEntry entries[] = {
     { "data-dir", 'd', 0, G_OPTION_ARG_FILENAME, &data_dir, "Where the store, files and certificate live", "DIR" },
@@ -39,6 +40,7 @@ main (int argc, char **argv)
     { "http-listen", 0, 0, G_OPTION_ARG_STRING, &http_listen, "Room management service (not in this version)", "HOST:PORT" },
     { "tls-cert", 0, 0, G_OPTION_ARG_FILENAME, &tls_cert, "PEM certificate (default DIR/tls.crt)", "FILE" },
     { "tls-key", 0, 0, G_OPTION_ARG_FILENAME, &tls_key, "PEM private key (default DIR/tls.key)", "FILE" },
+    { "config", 'c', 0, G_OPTION_ARG_STRING_ARRAY, &config, "Set a configuration value in the store (repeatable)", "KEY=VALUE" },
     { "demo", 0, 0, G_OPTION_ARG_NONE, &demo, "Fill an empty data dir with the demo pool", NULL },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "Log more", NULL },
     { "version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version", NULL },
@@ -78,6 +80,7 @@ main (int argc, char **argv)
   PerchServerOptions options = {
     .data_dir = data_dir, .domain = domain, .sip_listen = sip_listen, .tls_listen = tls_listen,
     .tls_cert = tls_cert, .tls_key = tls_key, .demo = demo,
+    .config = (const char *const *) config,
   };
   g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
   PerchServer *server = perch_server_new (&options, &error);

@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <string.h>
 #include <glib/gstdio.h>
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
@@ -101,6 +102,21 @@ load_certificate (PerchServer *server, const PerchServerOptions *options, const 
   return g_tls_certificate_new_from_files (cert, key ? key : cert, error);
 }
 
+static gboolean
+apply_setting (PerchStore *store, const char *setting, GError **error)
+{
+  const char *eq = strchr (setting, '=');
+  g_autofree char *key = eq ? g_strndup (setting, eq - setting) : g_strdup (setting);
+  if (eq == NULL || !g_strv_contains (perch_channel_config_keys, key))
+    {
+      g_autofree char *known = g_strjoinv (", ", (char **) perch_channel_config_keys);
+      g_set_error (error, PERCH_ERROR, PERCH_ERROR_BAD_REQUEST,
+                   "“%s” is not KEY=VALUE with a known key (%s)", setting, known);
+      return FALSE;
+    }
+  return perch_store_config_set (store, key, eq + 1, error);
+}
+
 PerchServer *
 perch_server_new (const PerchServerOptions *options, GError **error)
 {
@@ -137,6 +153,9 @@ perch_server_new (const PerchServerOptions *options, GError **error)
                    "%s belongs to domain %s, not %s", server->data_dir, domain, options->domain);
       return NULL;
     }
+  for (guint i = 0; options->config && options->config[i]; i++)
+    if (!apply_setting (server->store, options->config[i], error))
+      return NULL;
   server->committer = perch_committer_new (server->store, GROUP_COMMIT_MAX);
   server->channel = perch_channel_new (server->store, server->committer, error);
   if (server->channel == NULL)

@@ -19,6 +19,7 @@ typedef struct {
   const char *tls_cert;     /* PEM files; NULL: <data-dir>/tls.{crt,key}, generated in demo mode */
   const char *tls_key;
   gboolean    demo;         /* seed an empty data dir with the demo pool */
+  const char *const *config;/* "key=value" settings to store before starting, or NULL */
 } PerchServerOptions;
 
 PerchServer *perch_server_new (const PerchServerOptions *options, GError **error);

@@ -11,6 +11,7 @@
 
 #define PROVISIONING_EVENT "vnd-microsoft-provisioning-v2"
 #define PROVISIONING_TYPE  "application/vnd-microsoft-roaming-provisioning-v2+xml"
+#define MAX_REQUESTS_PER_SECOND 100  /* per connection, INFO aside */
 #define DUMMY_HA1          "00000000000000000000000000000000"
 
 struct _PerchSipService {
@@ -277,37 +278,53 @@ handle_subscribe (ConnState *state, osip_message_t *req)
 
 /* ---- dialogs ------------------------------------------------------------ */
 
+/* A request in DIALOG built from its template: METHOD, the next CSeq, a
+ * fresh Via branch. */
+static osip_message_t *
+dialog_request (Dialog *dialog, const char *method)
+{
+  osip_message_t *req = NULL;
+  if (osip_message_clone (dialog->template, &req) != 0)
+    return NULL;
+  if (strcmp (method, "INFO") != 0)
+    {
+      osip_free (req->sip_method);
+      req->sip_method = osip_strdup (method);
+      osip_free (req->cseq->method);
+      req->cseq->method = osip_strdup (method);
+    }
+  /* libosip2 frees with its own allocator: give it its own strings. */
+  g_autofree char *cseq = g_strdup_printf ("%u", ++dialog->local_cseq);
+  osip_free (req->cseq->number);
+  req->cseq->number = osip_strdup (cseq);
+  osip_via_t *via = osip_list_get (&req->vias, 0);
+  g_autofree char *hex = perch_random_hex (8);
+  g_autofree char *branch = g_strconcat ("z9hG4bK", hex, NULL);
+  if (via != NULL)
+    osip_via_set_branch (via, osip_strdup (branch));
+  return req;
+}
+
 static void
 session_send (gpointer transport, GBytes *body)
 {
   Dialog *dialog = transport;
-  ConnState *state = dialog->state;
-  osip_message_t *info = NULL;
-  if (osip_message_clone (dialog->template, &info) != 0)
+  osip_message_t *info = dialog_request (dialog, "INFO");
+  if (info == NULL)
     return;
-  g_autofree char *cseq = g_strdup_printf ("%u", ++dialog->local_cseq);
-  osip_cseq_set_number (info->cseq, osip_strdup (cseq));
-  osip_via_t *via = osip_list_get (&info->vias, 0);
-  g_autofree char *branch = g_strconcat ("z9hG4bK", perch_random_hex (8), NULL);
-  if (via != NULL)
-    osip_via_set_branch (via, osip_strdup (branch));
   gsize len;
   const char *data = g_bytes_get_data (body, &len);
   perch_sip_set_body (info, "text/plain", data, len);
-  perch_sip_connection_send_message (state->conn, info);
+  perch_sip_connection_send_message (dialog->state->conn, info);
   osip_message_free (info);
 }
 
 static void
 send_bye (Dialog *dialog)
 {
-  osip_message_t *bye = NULL;
-  if (osip_message_clone (dialog->template, &bye) != 0)
+  osip_message_t *bye = dialog_request (dialog, "BYE");
+  if (bye == NULL)
     return;
-  osip_message_set_method (bye, osip_strdup ("BYE"));
-  g_autofree char *cseq = g_strdup_printf ("%u", ++dialog->local_cseq);
-  osip_cseq_set_number (bye->cseq, osip_strdup (cseq));
-  osip_cseq_set_method (bye->cseq, osip_strdup ("BYE"));
   perch_sip_connection_send_message (dialog->state->conn, bye);
   osip_message_free (bye);
 }
@@ -362,7 +379,7 @@ dialog_template (ConnState *state, osip_message_t *invite, const char *local_tag
   osip_cseq_set_number (m->cseq, osip_strdup ("0"));
   osip_cseq_set_method (m->cseq, osip_strdup ("INFO"));
   const PerchChannelConfig *c = perch_channel_get_config (state->service->channel);
-  g_autofree char *via = g_strdup_printf ("SIP/2.0/%s %s;branch=z9hG4bK0",
+  g_autofree char *via = g_strdup_printf ("SIP/2.0/%s %s",
                                           perch_sip_connection_is_tls (state->conn) ? "TLS" : "TCP",
                                           c->domain);
   osip_message_set_via (m, via);
@@ -515,7 +532,9 @@ on_message (PerchSipConnection *conn, osip_message_t *msg, gpointer user_data)
       osip_message_free (msg);
       return;
     }
-  if (perch_sip_connection_count_message (conn) > 200)
+  /* INFO is limited per session by the channel service; this guards the
+   * rest (REGISTER, SUBSCRIBE, INVITE floods) on each connection. */
+  if (!MSG_IS_INFO (msg) && perch_sip_connection_count_message (conn) > MAX_REQUESTS_PER_SECOND)
     {
       const char *headers[] = { "Retry-After", "1", NULL };
       respond (state, msg, 503, NULL, NULL, headers);
