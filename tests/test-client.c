@@ -296,6 +296,41 @@ test_command_timeout (Fixture *f, gconstpointer data)
   perch_test_disconnect (alice);
 }
 
+/* Over its rate limit the server answers the INFO itself with 503 and
+ * Retry-After: that is PERCH_ERROR_BUSY, and the delay is readable. */
+static void
+test_busy (void)
+{
+  const char *const args[] = { "--config", "commands_per_second=1", NULL };
+  PerchTestServer *server = perch_test_server_start (args);
+  PerchClient *alice = perch_test_connect (server, "alice");
+  g_autofree char *sib = perch_client_build_server_info_data ("example.test");
+  GAsyncResult *results[6] = { NULL };
+  for (guint i = 0; i < G_N_ELEMENTS (results); i++)
+    perch_client_command_async (alice, "cmd:getserverinfo", sib, NULL, perch_test_async_ready, &results[i]);
+  guint ok = 0, busy = 0;
+  for (guint i = 0; i < G_N_ELEMENTS (results); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      perch_test_wait_result (&results[i], 30000);
+      g_autoptr(PerchClientReply) reply = perch_client_command_finish (alice, results[i], &error);
+      g_clear_object (&results[i]);
+      if (reply != NULL)
+        ok++;
+      else
+        {
+          g_assert_error (error, PERCH_ERROR, PERCH_ERROR_BUSY);
+          g_assert_nonnull (strstr (error->message, "retry after"));
+          busy++;
+        }
+    }
+  g_assert_cmpuint (ok, >=, 1);
+  g_assert_cmpuint (busy, >=, 1);
+  g_assert_cmpuint (perch_client_get_retry_after (alice), >=, 1);
+  perch_test_disconnect (alice);
+  perch_test_server_stop (server);
+}
+
 /* ---- posts ---- */
 
 static gboolean
@@ -459,6 +494,7 @@ main (int argc, char **argv)
   ADD ("command", test_command);
   ADD ("command-error", test_command_error);
   ADD ("command-timeout", test_command_timeout);
+  g_test_add_func ("/perch/client/busy", test_busy);
   ADD ("post", test_post);
   ADD ("post-refused", test_post_refused);
   ADD ("close", test_close);

@@ -950,10 +950,14 @@ connect_fail (PerchClient *self, GError *error)
       g_error_free (error);
       return;
     }
+  /* The task may hold the last reference to self, and its callback may run
+   * right here. */
+  g_object_ref (self);
   g_task_return_error (task, error);
   g_object_unref (task);
   /* A half-signed-in connection is of no use to anyone. */
   end_session (self, NULL);
+  g_object_unref (self);
 }
 
 static void
