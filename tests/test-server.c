@@ -50,6 +50,7 @@ contains (GPtrArray *strings, const char *s)
 }
 
 typedef struct {
+  PerchClient *client;
   GPtrArray *texts;    /* texts of live posts received */
   GPtrArray *msgids;
   GPtrArray *notices;  /* "ntc:join sip:bob@..." */
@@ -81,6 +82,7 @@ static Inbox *
 inbox_new (PerchClient *client)
 {
   Inbox *inbox = g_new0 (Inbox, 1);
+  inbox->client = client;
   inbox->texts = g_ptr_array_new_with_free_func (g_free);
   inbox->msgids = g_ptr_array_new_with_free_func (g_free);
   inbox->notices = g_ptr_array_new_with_free_func (g_free);
@@ -92,6 +94,7 @@ inbox_new (PerchClient *client)
 static void
 inbox_free (Inbox *inbox)
 {
+  g_signal_handlers_disconnect_by_data (inbox->client, inbox);
   g_ptr_array_unref (inbox->texts);
   g_ptr_array_unref (inbox->msgids);
   g_ptr_array_unref (inbox->notices);
@@ -547,6 +550,64 @@ test_associations (Fixture *f, gconstpointer data)
   perch_test_disconnect (alice);
 }
 
+/* Roster notices stop above participant_update_limit, and a join reply
+ * lists at most that many participants. */
+static void
+test_roster_limit (void)
+{
+  const char *args[] = { "--config", "participant_update_limit=2", NULL };
+  PerchTestServer *server = perch_test_server_start (args);
+  PerchClient *alice = perch_test_connect (server, "alice");
+  PerchClient *bob = perch_test_connect (server, "bob");
+  PerchClient *carol = perch_test_connect (server, "carol");
+  Inbox *alice_in = inbox_new (alice);
+  g_autofree char *general = perch_test_find_room (alice, "General");
+  perch_test_join (alice, general);
+  perch_test_join (bob, general);
+  g_assert_true (wait_for_n (alice_in->notices, 1));
+  g_autoptr(GError) error = NULL;
+  g_autofree char *join = g_strdup_printf ("<chanid key=\"0\" domain=\"example.test\" value=\"%s\"/>",
+                                           strrchr (general, '/') + 1);
+  g_autoptr(PerchClientReply) c = perch_test_command (carol, "cmd:join", join, &error);
+  g_assert_no_error (error);
+  g_autoptr(GPtrArray) listed = attrs_of (c->data, "uib", "uri");
+  g_assert_cmpuint (listed->len, ==, 2);
+  g_assert_true (contains (listed, "sip:carol@example.test"));
+  /* A round trip after carol's join: had a notice been sent, it came first. */
+  g_autoptr(PerchClientReply) ping = perch_test_command (alice, "cmd:getserverinfo", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (alice_in->notices->len, ==, 1);
+  inbox_free (alice_in);
+  perch_test_disconnect (carol);
+  perch_test_disconnect (bob);
+  perch_test_disconnect (alice);
+  perch_test_server_stop (server);
+}
+
+static gboolean
+spin_until (gpointer data)
+{
+  return g_get_monotonic_time () >= *(gint64 *) data;
+}
+
+/* Sessions live Session-Expires seconds unless refreshed; the client
+ * refreshes with UPDATE, so an active session outlives the expiry. */
+static void
+test_session_refresh (void)
+{
+  const char *args[] = { "--config", "session_expires=2", NULL };
+  PerchTestServer *server = perch_test_server_start (args);
+  PerchClient *alice = perch_test_connect (server, "alice");
+  gint64 until = g_get_monotonic_time () + 3 * G_USEC_PER_SEC;
+  perch_test_wait (spin_until, &until, 5000);
+  g_assert_true (perch_client_is_connected (alice));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PerchClientReply) reply = perch_test_command (alice, "cmd:getserverinfo", NULL, &error);
+  g_assert_no_error (error);
+  perch_test_disconnect (alice);
+  perch_test_server_stop (server);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -560,5 +621,7 @@ main (int argc, char **argv)
   ADD ("fanout", test_fanout);
   ADD ("preferences", test_preferences);
   ADD ("associations", test_associations);
+  g_test_add_func ("/perch/server/roster-limit", test_roster_limit);
+  g_test_add_func ("/perch/server/session-refresh", test_session_refresh);
   return g_test_run ();
 }

@@ -56,6 +56,7 @@ _perch_channel_room_by_uri (PerchChannel *channel, const char *uri)
 const char *const perch_channel_config_keys[] = {
   "default_chat_history", "participant_update_limit", "message_size_limit", "search_limit",
   "commands_per_second", "max_pending_writes", "enable_persistent_chat", "pool_uri", "server_uri",
+  "session_expires",
   NULL,
 };
 

@@ -160,7 +160,9 @@ perch_server_new (const PerchServerOptions *options, GError **error)
   server->channel = perch_channel_new (server->store, server->committer, error);
   if (server->channel == NULL)
     return NULL;
-  PerchSipServiceConfig sip_config = { 0 };
+  PerchSipServiceConfig sip_config = {
+    .session_expires = (guint) perch_store_config_get_int (server->store, "session_expires", 1800),
+  };
   server->sip = perch_sip_service_new (server->channel, server->store, &sip_config);
   GString *ready = g_string_new ("perchd ready");
   if (options->sip_listen != NULL)
@@ -196,7 +198,11 @@ perch_server_free (PerchServer *server)
     return;
   if (server->sip)
     perch_sip_service_free (server->sip);
-  /* Sessions are gone; what they wrote is flushed before the store closes. */
+  /* Posts still being written complete (their callbacks need the channel)
+   * before the channel goes; what the last sessions wrote is flushed
+   * before the store closes. */
+  if (server->committer)
+    perch_committer_flush (server->committer);
   if (server->channel)
     perch_channel_free (server->channel);
   if (server->committer)

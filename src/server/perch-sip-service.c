@@ -717,14 +717,17 @@ perch_sip_service_new (PerchChannel *channel, PerchStore *store, const PerchSipS
   service->store = store;
   service->config = *config;
   if (service->config.max_auth_failures == 0) service->config.max_auth_failures = 3;
-  if (service->config.session_expires == 0) service->config.session_expires = 1800;
+  if (service->config.session_expires < 2 || service->config.session_expires > 86400)
+    service->config.session_expires = 1800;
   if (service->config.register_timeout == 0) service->config.register_timeout = 30;
   if (service->config.keep_alive_timeout == 0) service->config.keep_alive_timeout = 300;
   service->nonces = perch_nonce_store_new ();
   service->listeners = g_ptr_array_new ();
   service->connections = g_hash_table_new (g_direct_hash, g_direct_equal);
   service->realm = g_strdup (perch_channel_get_config (channel)->domain);
-  service->sweep_id = g_timeout_add_seconds (5, sweep, service);
+  /* Sweep often enough that a session outlives its expiry by at most a
+   * fifth of it. */
+  service->sweep_id = g_timeout_add_seconds (CLAMP (service->config.session_expires / 5, 1, 5), sweep, service);
   return service;
 }
 
