@@ -48,7 +48,6 @@
  * the room has been quiet for a moment.
  */
 
-#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
