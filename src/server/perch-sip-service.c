@@ -92,7 +92,9 @@ static void
 respond (ConnState *state, osip_message_t *req, int code, const char *reason,
          const char *to_tag, const char *const *headers)
 {
-  g_autoptr(osip_message_t) resp = perch_sip_response_new (req, code, reason, to_tag);
+  /* Every final response carries a To tag (RFC 3261 8.2.6.2). */
+  g_autofree char *tag = to_tag == NULL && code >= 200 ? perch_random_hex (8) : NULL;
+  g_autoptr(osip_message_t) resp = perch_sip_response_new (req, code, reason, to_tag ? to_tag : tag);
   for (guint i = 0; headers && headers[i]; i += 2)
     perch_sip_add_header (resp, headers[i], headers[i + 1]);
   perch_sip_connection_send_message (state->conn, resp);
@@ -202,6 +204,8 @@ handle_register (ConnState *state, osip_message_t *req)
   const char *headers[] = {
     "Expires", expires_s,
     "Supported", "msrtc-event-categories",
+    /* SIPE reads only the first entry (it splits on "," without trimming):
+     * provisioning must come first, or it never starts group chat. */
     "Allow-Events", "vnd-microsoft-provisioning-v2, vnd-microsoft-roaming-contacts, vnd-microsoft-roaming-self",
     "ms-keep-alive", keep_alive,
     contact->len ? "Contact" : NULL, contact->str,
@@ -244,6 +248,13 @@ static void
 handle_subscribe (ConnState *state, osip_message_t *req)
 {
   const char *event = perch_sip_header (req, "event");
+  if (perch_sip_tag (req->to) != NULL)
+    {
+      /* In-dialog: SIPE unsubscribing as it signs off. A document here
+       * would make it start over. */
+      respond (state, req, 200, NULL, NULL, NULL);
+      return;
+    }
   g_autofree char *tag = perch_random_hex (8);
   if (event != NULL && g_ascii_strncasecmp (event, PROVISIONING_EVENT, strlen (PROVISIONING_EVENT)) == 0)
     {

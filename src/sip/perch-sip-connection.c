@@ -2,6 +2,10 @@
 /* perch-sip-connection.c: a SIP stream with framing and coalesced output. */
 #include "config.h"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
 #include "perch-common.h"
 #include "perch-sip-connection.h"
 
@@ -20,6 +24,7 @@ struct _PerchSipConnection {
   gpointer        data;            /* the owner's per-connection state */
   GDestroyNotify  data_destroy;
   char           *peer;
+  int             fd;              /* the TCP socket, for per-read options; -1 if none */
 
   PerchSipFramer *framer;
   guint8         *read_buf;
@@ -70,6 +75,14 @@ perch_sip_connection_new (GIOStream *stream, const PerchSipConnectionCallbacks *
       if (G_IS_SOCKET_CONNECTION (base))
         sc = G_SOCKET_CONNECTION (base);
       g_clear_object (&base); /* the TLS stream keeps its own reference */
+    }
+  conn->fd = -1;
+  if (sc != NULL)
+    {
+      GSocket *socket = g_socket_connection_get_socket (sc);
+      conn->fd = g_socket_get_fd (socket);
+      /* Output is coalesced here already; Nagle would only add latency. */
+      g_socket_set_option (socket, IPPROTO_TCP, TCP_NODELAY, 1, NULL);
     }
   g_autoptr(GSocketAddress) addr = sc ? g_socket_connection_get_remote_address (sc, NULL) : NULL;
   if (G_IS_INET_SOCKET_ADDRESS (addr))
@@ -241,6 +254,14 @@ read_done (GObject *source, GAsyncResult *result, gpointer user_data)
       finish_close (conn);
       perch_sip_connection_unref (conn);
       return;
+    }
+  /* Lync clients write one message in two writes; with a delayed ACK the
+   * second waits ~40 ms for it. Linux clears QUICKACK by itself, so it is
+   * set again after every read. */
+  if (conn->fd >= 0)
+    {
+      int one = 1;
+      setsockopt (conn->fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof one);
     }
   perch_sip_framer_push (conn->framer, conn->read_buf, n);
   handle_frames (conn);
