@@ -110,6 +110,30 @@ test_exit_codes (void)
   g_assert_cmpint (perchctl ("alice@example.test", NULL, "alice-demo\n", NULL, "chat", "rooms", NULL), ==, 0);
 }
 
+/* perchd --add-user: the way to create users before the management API;
+ * the password comes from standard input, and the user can sign in at once. */
+static void
+test_add_user (void)
+{
+  g_autoptr(GError) error = NULL;
+  const char *argv_[] = { g_getenv ("PERCHD"), "--data-dir", server->data_dir, "--add-user", "Frank@example.test", NULL };
+  g_autoptr(GSubprocess) proc = g_subprocess_newv (argv_, G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error);
+  g_assert_no_error (error);
+  g_autofree char *out = NULL;
+  g_subprocess_communicate_utf8 (proc, "frank-secret\n", NULL, &out, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (g_subprocess_get_exit_status (proc), ==, 0);
+  g_assert_cmpstr (out, ==, "added sip:frank@example.test\n");
+  g_assert_cmpint (perchctl ("frank@example.test", "frank-secret", NULL, NULL, "chat", "rooms", NULL), ==, 0);
+  g_assert_cmpint (perchctl ("frank@example.test", "frank-wrong", NULL, NULL, "chat", "rooms", NULL), ==, 3);
+
+  /* A short password, or a user of another domain, is refused. */
+  const char *bad[] = { g_getenv ("PERCHD"), "--data-dir", server->data_dir, "--add-user", "gina@elsewhere.test", NULL };
+  g_autoptr(GSubprocess) p2 = g_subprocess_newv (bad, G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error);
+  g_subprocess_communicate_utf8 (p2, "long-enough-password\n", NULL, NULL, NULL, &error);
+  g_assert_cmpint (g_subprocess_get_exit_status (p2), ==, 2);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -117,6 +141,7 @@ main (int argc, char **argv)
   g_test_add_func ("/perch/perchctl/rooms", test_rooms);
   g_test_add_func ("/perch/perchctl/post-and-history", test_post_and_history);
   g_test_add_func ("/perch/perchctl/exit-codes", test_exit_codes);
+  g_test_add_func ("/perch/perchctl/add-user", test_add_user);
   server = perch_test_server_start (NULL);
   int status = g_test_run ();
   perch_test_server_stop (server);

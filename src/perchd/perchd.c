@@ -12,6 +12,87 @@
 #include <glib/gi18n.h>
 
 #include "perch-server.h"
+#include "perch-sip-digest.h"
+
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+static char *
+read_secret (const char *prompt)
+{
+  char line[1024];
+  gboolean tty = isatty (STDIN_FILENO);
+  struct termios old, quiet;
+  if (tty)
+    {
+      g_printerr ("%s", prompt);
+      tcgetattr (STDIN_FILENO, &old);
+      quiet = old;
+      quiet.c_lflag &= ~ECHO;
+      tcsetattr (STDIN_FILENO, TCSANOW, &quiet);
+    }
+  char *got = fgets (line, sizeof line, stdin);
+  if (tty)
+    {
+      tcsetattr (STDIN_FILENO, TCSANOW, &old);
+      g_printerr ("\n");
+    }
+  if (got == NULL)
+    return NULL;
+  line[strcspn (line, "\r\n")] = '\0';
+  return g_strdup (line);
+}
+
+/* perchd --data-dir D --add-user alice@example.com [--admin]: creates or
+ * updates a user, enabled for persistent chat, with a password read from
+ * standard input (never from the command line). */
+static int
+add_user (const char *data_dir, const char *who, gboolean admin)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *db = g_build_filename (data_dir, "perch.db", NULL);
+  if (!g_file_test (db, G_FILE_TEST_EXISTS))
+    {
+      g_printerr ("perchd: %s has no store yet; start perchd on it once first\n", data_dir);
+      return 1;
+    }
+  g_autoptr(PerchStore) store = perch_store_open_sqlite (db, &error);
+  if (store == NULL)
+    {
+      g_printerr ("perchd: %s\n", error->message);
+      return 1;
+    }
+  g_autofree char *domain = perch_store_config_get (store, "domain");
+  g_autofree char *uri = perch_normalize_user_uri (who);
+  if (uri == NULL || domain == NULL || !g_str_has_suffix (uri, domain) || uri[strlen (uri) - strlen (domain) - 1] != '@')
+    {
+      g_printerr ("perchd: “%s” is not a user of this pool's domain (%s)\n", who, domain ? domain : "?");
+      return 2;
+    }
+  g_autofree char *password = read_secret ("Password: ");
+  if (password == NULL || strlen (password) < 8)
+    {
+      g_printerr ("perchd: a password of at least 8 characters is needed on standard input\n");
+      return 2;
+    }
+  g_autoptr(PerchUser) existing = perch_store_user_get (store, uri);
+  g_autofree char *ha1 = perch_digest_ha1 (uri + 4, domain, password);
+  PerchUser user = {
+    .uri = uri,
+    .display_name = existing ? existing->display_name : (char *) "",
+    .ha1 = ha1,
+    .admin = admin || (existing && existing->admin),
+    .enabled = 1,
+  };
+  if (!perch_store_user_put (store, &user, &error))
+    {
+      g_printerr ("perchd: %s\n", error->message);
+      return 1;
+    }
+  g_print ("%s %s%s\n", existing ? "updated" : "added", uri, user.admin ? " (administrator)" : "");
+  return 0;
+}
 
 static gboolean
 on_signal (gpointer user_data)
@@ -31,7 +112,8 @@ main (int argc, char **argv)
   g_autofree char *tls_cert = NULL;
   g_autofree char *tls_key = NULL;
   g_auto(GStrv) config = NULL;
-  gboolean demo = FALSE, version = FALSE, verbose = FALSE;
+  g_autofree char *new_user = NULL;
+  gboolean demo = FALSE, version = FALSE, verbose = FALSE, admin = FALSE;
   const GOptionEntry entries[] = {
     { "data-dir", 'd', 0, G_OPTION_ARG_FILENAME, &data_dir, "Where the store, files and certificate live", "DIR" },
     { "domain", 0, 0, G_OPTION_ARG_STRING, &domain, "SIP domain of a new data dir (default example.test)", "DOMAIN" },
@@ -42,6 +124,8 @@ main (int argc, char **argv)
     { "tls-key", 0, 0, G_OPTION_ARG_FILENAME, &tls_key, "PEM private key (default DIR/tls.key)", "FILE" },
     { "config", 'c', 0, G_OPTION_ARG_STRING_ARRAY, &config, "Set a configuration value in the store (repeatable)", "KEY=VALUE" },
     { "demo", 0, 0, G_OPTION_ARG_NONE, &demo, "Fill an empty data dir with the demo pool", NULL },
+    { "add-user", 0, 0, G_OPTION_ARG_STRING, &new_user, "Add or update a user (password on standard input), then exit", "USER@DOMAIN" },
+    { "admin", 0, 0, G_OPTION_ARG_NONE, &admin, "With --add-user: make the user an administrator", NULL },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "Log more", NULL },
     { "version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version", NULL },
     { NULL }
@@ -60,6 +144,15 @@ main (int argc, char **argv)
     {
       g_print ("perchd %s\n", PACKAGE_VERSION);
       return 0;
+    }
+  if (new_user != NULL)
+    {
+      if (data_dir == NULL)
+        {
+          g_printerr ("perchd: --add-user needs --data-dir\n");
+          return 2;
+        }
+      return add_user (data_dir, new_user, admin);
     }
   if (verbose)
     g_setenv ("G_MESSAGES_DEBUG", "perch", FALSE);
