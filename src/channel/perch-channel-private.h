@@ -17,6 +17,7 @@ typedef struct {
   GQueue         recent;       /* PerchMessage*, oldest first, at most PERCH_HISTORY_CACHE */
   gboolean       recent_loaded;
   gboolean       recent_complete; /* the cache holds every message the room has */
+  PerchRoomStats stats;        /* kept current on every stored post */
 } PerchRoom;
 
 struct _PerchSession {
@@ -40,8 +41,12 @@ struct _PerchChannel {
   GHashTable        *rooms;        /* id -> PerchRoom* */
   GHashTable        *user_groups;  /* user uri -> set of group names */
   GHashTable        *sessions;     /* set of PerchSession* */
+  GHashTable        *principals;   /* uri -> PerchPrincipal*, for the admin paths */
   gint64             next_envid;
   guint64            n_posts;
+  gint64             started_us;        /* monotonic */
+  guint              post_seconds[60];  /* posts per second, a ring over the last minute */
+  gint64             post_second_stamp[60];
 };
 
 /* One command handler: fills REPLY with the inner XML of <data> and returns
@@ -66,5 +71,10 @@ void       _perch_channel_part (PerchChannel *channel, PerchSession *session, Pe
 void       _perch_channel_append_join_data (PerchChannel *channel, PerchSession *session, PerchRoom *room, GString *out, guint *next_uid);
 /* Newest COUNT readable messages of ROOM with id < BEFORE (0: newest), oldest first. */
 GPtrArray *_perch_channel_history (PerchChannel *channel, PerchRoom *room, gint64 before, guint count, GError **error);
+void       _perch_channel_reload_config (PerchChannel *channel);
+PerchRoom *_perch_channel_room_new (PerchChannel *channel, PerchRoomInfo *info);
+char      *_perch_room_fold_text (const PerchRoomInfo *info);
+void       _perch_channel_refresh_stats (PerchChannel *channel, PerchRoom *room);
+void       _perch_channel_add_group_member (PerchChannel *channel, const char *user, const char *group);
 void       _perch_channel_record_event (PerchChannel *channel, PerchEventType type, const char *room_id,
                                         const char *user, const char *content);

@@ -21,22 +21,22 @@ room_free (PerchRoom *room)
   g_free (room);
 }
 
-static char *
-fold_room_text (const PerchRoomInfo *info)
+char *
+_perch_room_fold_text (const PerchRoomInfo *info)
 {
   g_autofree char *joined = g_strconcat (info->name ? info->name : "", "\n",
                                          info->description ? info->description : "", NULL);
   return g_utf8_casefold (joined, -1);
 }
 
-static PerchRoom *
-room_new (PerchChannel *channel, PerchRoomInfo *info)
+PerchRoom *
+_perch_channel_room_new (PerchChannel *channel, PerchRoomInfo *info)
 {
   PerchRoom *room = g_new0 (PerchRoom, 1);
   room->info = info;
   room->cat = g_hash_table_lookup (channel->categories, &info->category_id);
   room->uri = perch_room_uri (channel->config.domain, info->id);
-  room->folded = fold_room_text (info);
+  room->folded = _perch_room_fold_text (info);
   room->sessions = g_ptr_array_new ();
   room->participants = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_queue_init (&room->recent);
@@ -53,18 +53,132 @@ _perch_channel_room_by_uri (PerchChannel *channel, const char *uri)
   return g_hash_table_lookup (channel->rooms, id);
 }
 
+/* Every configuration key: its default and what it may hold. One table
+ * serves loading, `perchd --config` and the management API. */
+typedef struct {
+  const char *key;
+  const char *fallback;
+  gint64      min, max;        /* for numbers; min > max: not a number */
+  const char *kind;            /* "number", "bool", "sip", "sip-list", "url", "choice:a|b" */
+} ConfigKey;
+
+static const ConfigKey config_table[] = {
+  { "default_chat_history",     "30",    1, 500,           "number" },
+  { "participant_update_limit", "75",    1, 100000,        "number" },
+  { "max_file_size_kb",         "20000", 1, 4194304,       "number" },
+  { "message_size_limit",       "4096",  16, 1048576,      "number" },
+  { "search_limit",             "999",   1, 100000,        "number" },
+  { "commands_per_second",      "100",   1, 10000000,      "number" },
+  { "max_pending_writes",       "20000", 1, 10000000,      "number" },
+  { "session_expires",          "1800",  2, 86400,         "number" },
+  { "enable_persistent_chat",   "false", 1, 0,             "bool" },
+  { "room_management_url",      "",      1, 0,             "url" },
+  { "pool_uri",                 NULL,    1, 0,             "sip" },
+  { "server_uri",               NULL,    1, 0,             "sip" },
+  { "pool_state",               "normal", 1, 0,            "choice:normal|failed-over" },
+  { "active_servers",           "",      1, 0,             "sip-list" },
+};
+
 const char *const perch_channel_config_keys[] = {
-  "default_chat_history", "participant_update_limit", "message_size_limit", "search_limit",
-  "commands_per_second", "max_pending_writes", "enable_persistent_chat", "pool_uri", "server_uri",
-  "session_expires",
+  "default_chat_history", "participant_update_limit", "max_file_size_kb", "message_size_limit",
+  "search_limit", "commands_per_second", "max_pending_writes", "session_expires",
+  "enable_persistent_chat", "room_management_url", "pool_uri", "server_uri", "pool_state",
+  "active_servers",
   NULL,
 };
 
-static guint
-config_uint (PerchStore *store, const char *key, guint fallback, guint lo, guint hi)
+static const ConfigKey *
+config_key (const char *key)
 {
-  int v = perch_store_config_get_int (store, key, (int) fallback);
-  return (v < (int) lo || v > (int) hi) ? fallback : (guint) v;
+  for (guint i = 0; key && i < G_N_ELEMENTS (config_table); i++)
+    if (strcmp (config_table[i].key, key) == 0)
+      return &config_table[i];
+  return NULL;
+}
+
+gboolean
+perch_channel_config_validate (const char *key, const char *value, GError **error)
+{
+  const ConfigKey *k = config_key (key);
+  if (k == NULL)
+    {
+      g_set_error (error, PERCH_ERROR, PERCH_ERROR_BAD_REQUEST, "no configuration key “%s”", key ? key : "");
+      return FALSE;
+    }
+  if (value == NULL)
+    goto bad;
+  if (strcmp (k->kind, "number") == 0)
+    {
+      gint64 v;
+      if (!g_ascii_string_to_signed (value, 10, k->min, k->max, &v, NULL))
+        {
+          g_set_error (error, PERCH_ERROR, PERCH_ERROR_BAD_REQUEST,
+                       "%s must be a whole number from %" G_GINT64_FORMAT " to %" G_GINT64_FORMAT, key, k->min, k->max);
+          return FALSE;
+        }
+      return TRUE;
+    }
+  if (strcmp (k->kind, "bool") == 0)
+    {
+      if (strcmp (value, "true") == 0 || strcmp (value, "false") == 0 || strcmp (value, "1") == 0 || strcmp (value, "0") == 0)
+        return TRUE;
+      goto bad;
+    }
+  if (strcmp (k->kind, "url") == 0)
+    {
+      if (*value == '\0' || ((g_str_has_prefix (value, "https://") || g_str_has_prefix (value, "http://")) &&
+                              strlen (value) < 2048 && g_uri_is_valid (value, G_URI_FLAGS_NONE, NULL)))
+        return TRUE;
+      goto bad;
+    }
+  if (strcmp (k->kind, "sip") == 0)
+    {
+      g_autofree char *uri = perch_normalize_user_uri (value);
+      if (uri != NULL)
+        return TRUE;
+      goto bad;
+    }
+  if (strcmp (k->kind, "sip-list") == 0)
+    {
+      g_auto(GStrv) parts = g_strsplit_set (value, ", ", -1);
+      for (guint i = 0; parts[i]; i++)
+        {
+          g_autofree char *uri = *parts[i] ? perch_normalize_user_uri (parts[i]) : NULL;
+          if (*parts[i] && uri == NULL)
+            goto bad;
+        }
+      return TRUE;
+    }
+  if (g_str_has_prefix (k->kind, "choice:"))
+    {
+      g_auto(GStrv) choices = g_strsplit (k->kind + 7, "|", -1);
+      if (g_strv_contains ((const char *const *) choices, value))
+        return TRUE;
+      goto bad;
+    }
+bad:
+  g_set_error (error, PERCH_ERROR, PERCH_ERROR_BAD_REQUEST, "“%s” is not a valid %s (%s)",
+               value ? value : "", key, k->kind);
+  return FALSE;
+}
+
+/* The stored value of KEY, or its default; NULL when it has none. */
+char *
+perch_channel_config_value (PerchChannel *channel, const char *key)
+{
+  char *v = perch_store_config_get (channel->store, key);
+  if (v != NULL && perch_channel_config_validate (key, v, NULL))
+    return v;
+  g_free (v);
+  const ConfigKey *k = config_key (key);
+  return k && k->fallback ? g_strdup (k->fallback) : NULL;
+}
+
+static guint
+config_number (PerchChannel *channel, const char *key)
+{
+  g_autofree char *v = perch_channel_config_value (channel, key);
+  return (guint) g_ascii_strtoull (v, NULL, 10);
 }
 
 static void
@@ -72,22 +186,81 @@ load_config (PerchChannel *channel)
 {
   PerchChannelConfig *c = &channel->config;
   PerchStore *store = channel->store;
+  g_clear_pointer (&c->domain, g_free);
+  g_clear_pointer (&c->server_uri, g_free);
+  g_clear_pointer (&c->pool_uri, g_free);
   c->domain = perch_store_config_get (store, "domain");
   if (c->domain == NULL)
     c->domain = g_strdup ("example.test");
-  c->server_uri = perch_store_config_get (store, "server_uri");
-  if (c->server_uri == NULL)
-    c->server_uri = g_strdup_printf ("sip:perchd@%s", c->domain);
-  c->pool_uri = perch_store_config_get (store, "pool_uri");
-  if (c->pool_uri == NULL)
-    c->pool_uri = g_strdup_printf ("sip:ocschat@%s", c->domain);
-  c->default_chat_history = config_uint (store, "default_chat_history", 30, 1, 500);
-  c->participant_update_limit = config_uint (store, "participant_update_limit", 75, 1, 100000);
-  c->message_size_limit = config_uint (store, "message_size_limit", 4096, 16, 1024 * 1024);
-  c->search_limit = config_uint (store, "search_limit", 999, 1, 100000);
-  c->commands_per_second = config_uint (store, "commands_per_second", 100, 1, 10000000);
-  c->max_pending_writes = config_uint (store, "max_pending_writes", 20000, 1, 10000000);
-  c->chat_enabled_default = config_uint (store, "enable_persistent_chat", 0, 0, 1) != 0;
+  g_autofree char *server = perch_channel_config_value (channel, "server_uri");
+  g_autofree char *pool = perch_channel_config_value (channel, "pool_uri");
+  c->server_uri = server ? perch_normalize_user_uri (server) : g_strdup_printf ("sip:perchd@%s", c->domain);
+  c->pool_uri = pool ? perch_normalize_user_uri (pool) : g_strdup_printf ("sip:ocschat@%s", c->domain);
+  c->default_chat_history = config_number (channel, "default_chat_history");
+  c->participant_update_limit = config_number (channel, "participant_update_limit");
+  c->message_size_limit = config_number (channel, "message_size_limit");
+  c->search_limit = config_number (channel, "search_limit");
+  c->commands_per_second = config_number (channel, "commands_per_second");
+  c->max_pending_writes = config_number (channel, "max_pending_writes");
+  g_autofree char *enabled = perch_channel_config_value (channel, "enable_persistent_chat");
+  c->chat_enabled_default = strcmp (enabled, "true") == 0 || strcmp (enabled, "1") == 0;
+  g_autofree char *active = perch_channel_config_value (channel, "active_servers");
+  g_autofree char *state = perch_channel_config_value (channel, "pool_state");
+  /* A server not on a non-empty active list takes no new sessions. */
+  c->accepting_sessions = TRUE;
+  if (active != NULL && *active)
+    {
+      g_auto(GStrv) parts = g_strsplit_set (active, ", ", -1);
+      c->accepting_sessions = FALSE;
+      for (guint i = 0; parts[i]; i++)
+        {
+          g_autofree char *uri = *parts[i] ? perch_normalize_user_uri (parts[i]) : NULL;
+          if (uri && strcmp (uri, c->server_uri) == 0)
+            c->accepting_sessions = TRUE;
+        }
+    }
+  c->failed_over = g_strcmp0 (state, "failed-over") == 0;
+}
+
+void
+_perch_channel_reload_config (PerchChannel *channel)
+{
+  load_config (channel);
+}
+
+void
+_perch_channel_add_group_member (PerchChannel *channel, const char *user, const char *group)
+{
+  GHashTable *set = g_hash_table_lookup (channel->user_groups, user);
+  if (set == NULL)
+    {
+      set = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+      g_hash_table_insert (channel->user_groups, g_strdup (user), set);
+    }
+  g_hash_table_add (set, g_strdup (group));
+}
+
+void
+_perch_channel_refresh_stats (PerchChannel *channel, PerchRoom *room)
+{
+  g_autoptr(GError) error = NULL;
+  /* TEMPORARY until the store's room_stats lands: call through the table. */
+  g_autoptr(GHashTable) stats = channel->store->backend->room_stats
+    ? channel->store->backend->room_stats (channel->store, &error) : NULL;
+  if (stats == NULL)
+    {
+      g_warning ("room statistics: %s", error->message);
+      return;
+    }
+  PerchRoomStats *st = g_hash_table_lookup (stats, room->info->id);
+  room->stats = st ? *st : (PerchRoomStats) { 0 };
+}
+
+static void
+principal_free (PerchPrincipal *p)
+{
+  g_free ((char *) p->uri);
+  g_free (p);
 }
 
 static gboolean
@@ -109,8 +282,23 @@ load_directory (PerchChannel *channel, GError **error)
     {
       PerchRoomInfo *info = g_ptr_array_index (rooms, i);
       g_ptr_array_index (rooms, i) = NULL;
-      PerchRoom *room = room_new (channel, info);
+      PerchRoom *room = _perch_channel_room_new (channel, info);
       g_hash_table_insert (channel->rooms, info->id, room);
+    }
+  /* TEMPORARY until the store's room_stats lands: call through the table. */
+  g_autoptr(GHashTable) stats = channel->store->backend->room_stats
+    ? channel->store->backend->room_stats (channel->store, error)
+    : g_hash_table_new (g_str_hash, g_str_equal);
+  if (stats == NULL)
+    return FALSE;
+  GHashTableIter siter;
+  gpointer skey, svalue;
+  g_hash_table_iter_init (&siter, stats);
+  while (g_hash_table_iter_next (&siter, &skey, &svalue))
+    {
+      PerchRoom *room = g_hash_table_lookup (channel->rooms, skey);
+      if (room != NULL)
+        room->stats = *(PerchRoomStats *) svalue;
     }
   g_autoptr(GPtrArray) groups = perch_store_group_list (channel->store, error);
   if (groups == NULL)
@@ -122,16 +310,7 @@ load_directory (PerchChannel *channel, GError **error)
       if (members == NULL)
         return FALSE;
       for (guint j = 0; j < members->len; j++)
-        {
-          const char *user = g_ptr_array_index (members, j);
-          GHashTable *set = g_hash_table_lookup (channel->user_groups, user);
-          if (set == NULL)
-            {
-              set = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-              g_hash_table_insert (channel->user_groups, g_strdup (user), set);
-            }
-          g_hash_table_add (set, g_strdup (group));
-        }
+        _perch_channel_add_group_member (channel, g_ptr_array_index (members, j), group);
     }
   return TRUE;
 }
@@ -148,9 +327,11 @@ perch_channel_new (PerchStore *store, PerchCommitter *committer, GError **error)
   channel->user_groups = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                                 (GDestroyNotify) g_hash_table_unref);
   channel->sessions = g_hash_table_new (g_direct_hash, g_direct_equal);
+  channel->principals = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) principal_free);
   /* Server envids only need to increase; start from the clock so a
    * restarted server never repeats one a client has seen. */
   channel->next_envid = g_get_real_time ();
+  channel->started_us = g_get_monotonic_time ();
   load_config (channel);
   if (!load_directory (channel, error))
     {
@@ -174,6 +355,7 @@ perch_channel_free (PerchChannel *channel)
   g_hash_table_unref (channel->sessions);
   g_hash_table_unref (channel->rooms);
   g_hash_table_unref (channel->categories);
+  g_hash_table_unref (channel->principals);
   g_hash_table_unref (channel->user_groups);
   g_free (channel->config.domain);
   g_free (channel->config.server_uri);
@@ -229,6 +411,11 @@ perch_channel_open_session (PerchChannel *channel, const char *user,
                             const PerchSessionTransport *transport, gpointer transport_data,
                             GError **error)
 {
+  if (!channel->config.accepting_sessions)
+    {
+      g_set_error (error, PERCH_ERROR, PERCH_ERROR_BUSY, "this server is not active in the pool");
+      return NULL;
+    }
   if (!perch_channel_user_may_chat (channel, user, error))
     return NULL;
   g_autoptr(PerchUser) u = perch_store_user_get (channel->store, user);
@@ -576,6 +763,14 @@ post_committed (PerchWrite *write, const GError *error, gpointer user_data)
   /* Durable now: the sender may hear so, then everyone sees it. */
   ctx->done (200, NULL, 0, ctx->done_data);
   channel->n_posts++;
+  gint64 second = g_get_monotonic_time () / G_USEC_PER_SEC;
+  guint slot = second % G_N_ELEMENTS (channel->post_seconds);
+  if (channel->post_second_stamp[slot] != second)
+    {
+      channel->post_second_stamp[slot] = second;
+      channel->post_seconds[slot] = 0;
+    }
+  channel->post_seconds[slot]++;
   PerchRoom *room = g_hash_table_lookup (channel->rooms, write->room_id);
   if (room != NULL)
     {
@@ -587,6 +782,9 @@ post_committed (PerchWrite *write, const GError *error, gpointer user_data)
       send_to_room (room, body, NULL);
       if (write->msg_id)
         {
+          room->stats.messages++;
+          room->stats.bytes += strlen (write->content);
+          room->stats.last_post_us = MAX (room->stats.last_post_us, write->ts_us);
           PerchMessage *m = g_new0 (PerchMessage, 1);
           m->id = write->msg_id;
           m->room_id = g_strdup (write->room_id);

@@ -37,10 +37,15 @@ typedef struct {
   guint  commands_per_second;    /* per session, sustained; bursts of twice this; default 100 */
   guint  max_pending_writes;     /* committer backlog before 503, default 20000 */
   gboolean chat_enabled_default; /* global policy, default FALSE */
+  gboolean accepting_sessions;   /* FALSE: not on the pool's active server list */
+  gboolean failed_over;          /* the pool's state */
 } PerchChannelConfig;
 
-/* The configuration keys the channel service reads (all stored as text). */
+/* The configuration keys (all stored as text), and their validation. */
 extern const char *const perch_channel_config_keys[];
+gboolean perch_channel_config_validate (const char *key, const char *value, GError **error);
+/* The value in force: the stored one, or the default. */
+char    *perch_channel_config_value (PerchChannel *channel, const char *key);
 
 #define PERCH_HISTORY_CACHE 100  /* recent messages kept per active room */
 

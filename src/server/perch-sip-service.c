@@ -444,7 +444,13 @@ handle_invite (ConnState *state, osip_message_t *req)
   if (dialog->session == NULL)
     {
       dialog_free (dialog);
-      respond (state, req, 403, error->message, tag, NULL);
+      if (g_error_matches (error, PERCH_ERROR, PERCH_ERROR_BUSY))
+        {
+          const char *headers[] = { "Retry-After", "30", NULL };
+          respond (state, req, 503, error->message, tag, headers);
+        }
+      else
+        respond (state, req, 403, error->message, tag, NULL);
       return;
     }
   dialog->expires_at = g_get_monotonic_time () + service->config.session_expires * G_USEC_PER_SEC;

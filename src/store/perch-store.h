@@ -112,6 +112,46 @@ typedef struct {
   gint64         event_id;
 } PerchWrite;
 
+/* Which messages an administrator removes or replaces
+ * (Remove-CsPersistentChatMessage). Every field set narrows the match. */
+typedef enum {
+  PERCH_MATCH_ALL = 0,   /* every keyword appears */
+  PERCH_MATCH_ANY,       /* at least one keyword appears */
+  PERCH_MATCH_EXACT,     /* the content equals the keywords joined by spaces */
+} PerchMatchMode;
+
+typedef struct {
+  const char        *room_id;       /* required */
+  const char        *author;        /* NULL: anyone */
+  const char *const *keywords;      /* NULL or empty: any content */
+  PerchMatchMode     mode;
+  gboolean           match_case;    /* FALSE: case-insensitive (Unicode casefold) */
+  gint64             from_us;       /* 0: no lower bound; inclusive */
+  gint64             to_us;         /* 0: no upper bound; inclusive */
+  const GArray      *ids;           /* of gint64; NULL: any id */
+} PerchMessageFilter;
+
+/* What the store knows of a room's content, kept current by triggers. */
+typedef struct {
+  gint64 messages;      /* stored, not removed */
+  gint64 bytes;         /* of their content */
+  gint64 last_post_us;  /* newest message's ts, 0 when none */
+} PerchRoomStats;
+
+typedef struct {
+  char *name;           /* unique */
+  char *url;            /* http:// or https:// */
+} PerchAddin;
+
+typedef struct {
+  gint64  id;
+  gint64  ts_us;
+  char   *actor;        /* sip: URI of who did it */
+  char   *action;       /* "room.create", "message.replace", ... */
+  char   *target;       /* what it was done to (room id, category name, ...) */
+  char   *detail;       /* free text or JSON, may be NULL */
+} PerchAuditEntry;
+
 void perch_category_free (PerchCategory *cat);
 void perch_room_info_free (PerchRoomInfo *room);
 PerchRoomInfo *perch_room_info_copy (const PerchRoomInfo *room);
@@ -119,12 +159,17 @@ void perch_message_free (PerchMessage *msg);
 void perch_user_free (PerchUser *user);
 void perch_event_free (PerchEvent *event);
 void perch_write_free (PerchWrite *write);
+void perch_addin_free (PerchAddin *addin);
+void perch_audit_entry_free (PerchAuditEntry *entry);
+PerchCategory *perch_category_copy (const PerchCategory *cat);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PerchCategory, perch_category_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PerchRoomInfo, perch_room_info_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PerchMessage, perch_message_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PerchUser, perch_user_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PerchEvent, perch_event_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PerchWrite, perch_write_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PerchAddin, perch_addin_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PerchAuditEntry, perch_audit_entry_free)
 
 /* The backend's table of functions. Each wrapper below calls one entry. */
 typedef struct {
@@ -167,6 +212,22 @@ typedef struct {
   GPtrArray *(*events_pending) (PerchStore *store, gint64 after_id, guint limit, GError **error);
   gboolean   (*events_delete_upto)(PerchStore *store, gint64 id, GError **error);
   gint64     (*events_count)   (PerchStore *store);
+
+  /* issue 3: administration */
+  gboolean   (*user_delete)    (PerchStore *store, const char *uri, GError **error);
+  GArray    *(*messages_change)(PerchStore *store, const PerchMessageFilter *filter, const char *replacement,
+                                const char *actor, GError **error);
+  gint64     (*room_clear)     (PerchStore *store, const char *room_id, gint64 up_to_us, const char *actor, GError **error);
+  GHashTable *(*room_stats)    (PerchStore *store, GError **error);
+  gboolean   (*addin_put)      (PerchStore *store, const PerchAddin *addin, GError **error);
+  gboolean   (*addin_delete)   (PerchStore *store, const char *name, GError **error);
+  GPtrArray *(*addin_list)     (PerchStore *store, GError **error);
+  gboolean   (*audit_add)      (PerchStore *store, const char *actor, const char *action, const char *target,
+                                const char *detail, GError **error);
+  GPtrArray *(*audit_list)     (PerchStore *store, gint64 before_id, guint limit, GError **error);
+  gboolean   (*import_messages)(PerchStore *store, PerchMessage **messages, guint n, GError **error);
+  GPtrArray *(*messages_range) (PerchStore *store, const char *room_id, gint64 after_id, gint64 from_us, gint64 to_us,
+                                guint limit, GError **error);
 } PerchStoreBackend;
 
 struct _PerchStore {
@@ -226,5 +287,44 @@ gboolean   perch_store_pref_set (PerchStore *store, const char *user, const char
 GPtrArray *perch_store_events_pending (PerchStore *store, gint64 after_id, guint limit, GError **error); /* of PerchEvent* */
 gboolean   perch_store_events_delete_upto (PerchStore *store, gint64 id, GError **error);
 gint64     perch_store_events_count (PerchStore *store);
+
+/* ---- administration (issue 3) ------------------------------------------ */
+
+gboolean   perch_store_user_delete (PerchStore *store, const char *uri, GError **error);
+
+/* Removes (REPLACEMENT NULL: state REMOVED, content emptied) or replaces
+ * (state REPLACED, content = REPLACEMENT) every message FILTER matches that
+ * is not already removed, and records one REMOVE or REPLACE compliance event
+ * per message (user = ACTOR, msg_id, content = the new text or NULL), all
+ * in one transaction. Returns the ids changed (GArray of gint64), oldest
+ * first; an empty array when nothing matched. */
+GArray    *perch_store_messages_change (PerchStore *store, const PerchMessageFilter *filter,
+                                        const char *replacement, const char *actor, GError **error);
+/* Deletes every message of ROOM with ts <= UP_TO_US (Clear-CsPersistentChatRoom)
+ * and records one CLEAR event (user = ACTOR, content = "up to <ISO time>:
+ * N messages"), in one transaction. Returns how many were deleted, -1 on error. */
+gint64     perch_store_room_clear (PerchStore *store, const char *room_id, gint64 up_to_us,
+                                   const char *actor, GError **error);
+/* room id (char*) -> PerchRoomStats* for every room with messages; kept by
+ * triggers on messages, so this is a table read, not a scan. */
+GHashTable *perch_store_room_stats (PerchStore *store, GError **error);
+
+gboolean   perch_store_addin_put (PerchStore *store, const PerchAddin *addin, GError **error);   /* insert or replace by name */
+gboolean   perch_store_addin_delete (PerchStore *store, const char *name, GError **error);      /* NOT_FOUND when missing */
+GPtrArray *perch_store_addin_list (PerchStore *store, GError **error);                          /* of PerchAddin*, by name */
+
+/* Who did what: administrative operations, newest first. */
+gboolean   perch_store_audit_add (PerchStore *store, const char *actor, const char *action,
+                                  const char *target, const char *detail, GError **error);
+GPtrArray *perch_store_audit_list (PerchStore *store, gint64 before_id, guint limit, GError **error); /* of PerchAuditEntry* */
+
+/* Inserts messages as they are (room, author, ts, content, state; new ids
+ * assigned in the order given), with no compliance events: for import. */
+gboolean   perch_store_import_messages (PerchStore *store, PerchMessage **messages, guint n, GError **error);
+/* Up to LIMIT messages of ROOM with id > AFTER_ID and FROM_US <= ts <= TO_US
+ * (0: unbounded), oldest first, removed ones included: for export and for
+ * history paged forward by time. */
+GPtrArray *perch_store_messages_range (PerchStore *store, const char *room_id, gint64 after_id,
+                                       gint64 from_us, gint64 to_us, guint limit, GError **error);
 
 G_END_DECLS
