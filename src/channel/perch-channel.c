@@ -811,7 +811,11 @@ handle_post (PerchChannel *channel, PerchSession *session, PerchXccosItem *item,
     }
   if (!perch_policy_can_post (&session->who, room->info, room->cat, &error))
     {
-      done (error->code == PERCH_ERROR_NOT_FOUND ? 404 : 403, error->message, 0, done_data);
+      /* A room the user may not know of reads exactly like a missing one. */
+      if (error->code == PERCH_ERROR_NOT_FOUND)
+        done (404, "Not Found", 0, done_data);
+      else
+        done (403, error->message, 0, done_data);
       return;
     }
   if (!g_hash_table_contains (session->rooms, room->info->id))

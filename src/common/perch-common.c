@@ -78,11 +78,19 @@ perch_now_us (void)
 char *
 perch_format_ts (gint64 ts_us)
 {
-  g_autoptr(GDateTime) dt = g_date_time_new_from_unix_utc (ts_us / G_USEC_PER_SEC);
+  /* Floor, not C's truncation toward zero, so times before 1970 keep a
+   * positive fraction of their second. */
+  gint64 secs = ts_us / G_USEC_PER_SEC, frac = ts_us % G_USEC_PER_SEC;
+  if (frac < 0)
+    {
+      secs -= 1;
+      frac += G_USEC_PER_SEC;
+    }
+  g_autoptr(GDateTime) dt = g_date_time_new_from_unix_utc (secs);
   if (dt == NULL)
     return g_strdup ("1970-01-01T00:00:00.000Z");
   g_autofree char *base = g_date_time_format (dt, "%Y-%m-%dT%H:%M:%S");
-  return g_strdup_printf ("%s.%03dZ", base, (int) ((ts_us % G_USEC_PER_SEC) / 1000));
+  return g_strdup_printf ("%s.%03dZ", base, (int) (frac / 1000));
 }
 
 gboolean

@@ -89,8 +89,10 @@ perch_nonce_store_free (PerchNonceStore *store)
   g_free (store);
 }
 
+/* Drops expired and used nonces; with MAKE_ROOM, also the oldest live one
+ * when the store is full (only issuing needs room). */
 static void
-expire (PerchNonceStore *store, gint64 now)
+expire (PerchNonceStore *store, gint64 now, gboolean make_room)
 {
   /* The queue holds every nonce ever issued that has not been dropped;
    * a used nonce is gone from the table but still queued until its turn. */
@@ -101,7 +103,8 @@ expire (PerchNonceStore *store, gint64 now)
         break;
       gpointer expiry;
       gboolean live = g_hash_table_lookup_extended (store->nonces, oldest, NULL, &expiry);
-      if (live && GPOINTER_TO_SIZE (expiry) > (gsize) now && g_queue_get_length (&store->order) < PERCH_NONCE_MAX)
+      if (live && GPOINTER_TO_SIZE (expiry) > (gsize) now &&
+          (!make_room || g_queue_get_length (&store->order) < PERCH_NONCE_MAX))
         break;
       if (live)
         g_hash_table_remove (store->nonces, oldest);
@@ -113,7 +116,7 @@ char *
 perch_nonce_store_issue (PerchNonceStore *store)
 {
   gint64 now = g_get_monotonic_time ();
-  expire (store, now);
+  expire (store, now, TRUE);
   char *nonce = perch_random_hex (16);
   g_queue_push_tail (&store->order, nonce);
   g_hash_table_insert (store->nonces, nonce,
@@ -127,7 +130,7 @@ perch_nonce_store_consume (PerchNonceStore *store, const char *nonce)
   if (nonce == NULL)
     return FALSE;
   gint64 now = g_get_monotonic_time ();
-  expire (store, now);
+  expire (store, now, FALSE);
   gpointer expiry;
   if (!g_hash_table_lookup_extended (store->nonces, nonce, NULL, &expiry))
     return FALSE;

@@ -73,7 +73,8 @@ header_content_length (const char *p, gsize len, gsize *out, GError **error)
       const char *eol = memchr (p, '\n', end - p);
       if (eol == NULL)
         eol = end;
-      if (++lines > PERCH_SIP_MAX_HEADERS + 1)
+      /* The start line and the empty line that ends the block are not headers. */
+      if (++lines > PERCH_SIP_MAX_HEADERS + 2)
         {
           g_set_error (error, PERCH_ERROR, PERCH_ERROR_TOO_LARGE, "too many header lines");
           return FALSE;
@@ -227,8 +228,8 @@ perch_sip_parse (GBytes *message, GError **error)
       g_set_error (error, PERCH_ERROR, PERCH_ERROR_BAD_REQUEST, "missing or malformed %s", missing);
       return NULL;
     }
-  if (MSG_IS_REQUEST (msg) && strcmp (msg->sip_method, msg->cseq->method) != 0 &&
-      strcmp (msg->sip_method, "ACK") != 0 && strcmp (msg->sip_method, "CANCEL") != 0)
+  /* RFC 3261: even ACK and CANCEL carry their own method in CSeq. */
+  if (MSG_IS_REQUEST (msg) && strcmp (msg->sip_method, msg->cseq->method) != 0)
     {
       osip_message_free (msg);
       g_set_error (error, PERCH_ERROR, PERCH_ERROR_BAD_REQUEST, "CSeq method does not match the request");
