@@ -434,10 +434,20 @@ usage (void)
               "4 no such room, 5 server unreachable or busy.\n");
 }
 
+static void
+ctl_clear (Ctl *ctl)
+{
+  g_clear_pointer (&ctl->sip, g_free);
+  g_clear_pointer (&ctl->user, g_free);
+  g_clear_object (&ctl->client);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Ctl, ctl_clear)
+
 int
 main (int argc, char **argv)
 {
-  Ctl ctl = { 0 };
+  g_auto(Ctl) ctl = { 0 };
   const GOptionEntry entries[] = {
     { "sip", 's', 0, G_OPTION_ARG_STRING, &ctl.sip, "perchd's SIP address (default $PERCH_SIP or 127.0.0.1:5060)", "HOST:PORT" },
     { "tls", 0, 0, G_OPTION_ARG_NONE, &ctl.tls, "Use SIP over TLS", NULL },
@@ -474,6 +484,7 @@ main (int argc, char **argv)
       return EXIT_USAGE;
     }
   int status = sign_in (&ctl);
+  /* from here on every path ends below, where ctl is cleaned up */
   if (status == EXIT_OK)
     status = verb->func (&ctl, argc - 3, argv + 3);
   if (ctl.client != NULL)
@@ -481,9 +492,6 @@ main (int argc, char **argv)
       g_autoptr(GAsyncResult) result = NULL;
       perch_client_close_async (ctl.client, NULL, store_result, &result);
       perch_client_close_finish (ctl.client, wait_result (&result), NULL);
-      g_object_unref (ctl.client);
     }
-  g_free (ctl.sip);
-  g_free (ctl.user);
   return status;
 }
