@@ -132,6 +132,65 @@ static const char *const migrations[] = {
   "  ts_us   INTEGER NOT NULL,"
   "  content TEXT,"
   "  msg_id  INTEGER);",
+
+  /* 2: administration (issue 3) */
+  "CREATE TABLE addins ("
+  "  name TEXT PRIMARY KEY NOT NULL,"
+  "  url  TEXT NOT NULL);"
+
+  /* Who did what. Paged newest first by id; ids may be reused after the
+   * newest entry is deleted, which nothing does. */
+  "CREATE TABLE audit ("
+  "  id     INTEGER PRIMARY KEY,"
+  "  ts_us  INTEGER NOT NULL,"
+  "  actor  TEXT NOT NULL,"
+  "  action TEXT NOT NULL,"
+  "  target TEXT,"
+  "  detail TEXT);"
+
+  /* Per-room content statistics, kept by the triggers below so that
+   * listing rooms by size reads a table instead of scanning messages.
+   * A removed message counts in neither messages nor bytes; last_post_us
+   * is the newest ts among the room's stored messages, removed or not.
+   * bytes: length() of a text counts characters, of a blob bytes. */
+  "CREATE TABLE room_stats ("
+  "  room_id      TEXT PRIMARY KEY NOT NULL,"
+  "  messages     INTEGER NOT NULL,"
+  "  bytes        INTEGER NOT NULL,"
+  "  last_post_us INTEGER NOT NULL);"
+  "INSERT INTO room_stats (room_id, messages, bytes, last_post_us)"
+  "  SELECT room_id, sum(state <> 2), sum(iif(state <> 2, length(CAST(content AS BLOB)), 0)), max(ts_us)"
+  "  FROM messages GROUP BY room_id;"
+  /* On the post path: one upsert per stored message. */
+  "CREATE TRIGGER messages_stats_insert AFTER INSERT ON messages BEGIN"
+  "  INSERT INTO room_stats (room_id, messages, bytes, last_post_us)"
+  "  VALUES (new.room_id, new.state <> 2, iif(new.state <> 2, length(CAST(new.content AS BLOB)), 0), new.ts_us)"
+  "  ON CONFLICT (room_id) DO UPDATE SET messages = messages + excluded.messages,"
+  "    bytes = bytes + excluded.bytes, last_post_us = max(last_post_us, excluded.last_post_us);"
+  "END;"
+  /* Messages never change room or time, only state and content. */
+  "CREATE TRIGGER messages_stats_update AFTER UPDATE OF state, content ON messages BEGIN"
+  "  UPDATE room_stats SET"
+  "    messages = messages - (old.state <> 2) + (new.state <> 2),"
+  "    bytes = bytes - iif(old.state <> 2, length(CAST(old.content AS BLOB)), 0)"
+  "                  + iif(new.state <> 2, length(CAST(new.content AS BLOB)), 0)"
+  "  WHERE room_id = old.room_id;"
+  "END;"
+  /* Deleting the newest message rescans the room for the next newest (and
+   * drops the row with the room's last message). Bulk deletes spare every
+   * row that work: room_clear and room_delete drop the stats row first
+   * when nothing of the room survives, and when something does, it is
+   * newer than everything deleted, so last_post_us stays. */
+  "CREATE TRIGGER messages_stats_delete AFTER DELETE ON messages BEGIN"
+  "  UPDATE room_stats SET"
+  "    messages = messages - (old.state <> 2),"
+  "    bytes = bytes - iif(old.state <> 2, length(CAST(old.content AS BLOB)), 0),"
+  "    last_post_us = iif(old.ts_us < last_post_us, last_post_us,"
+  "      ifnull((SELECT max(ts_us) FROM messages WHERE room_id = old.room_id), 0))"
+  "  WHERE room_id = old.room_id;"
+  "  DELETE FROM room_stats WHERE room_id = old.room_id AND last_post_us = 0"
+  "    AND NOT EXISTS (SELECT 1 FROM messages WHERE room_id = old.room_id);"
+  "END;",
 };
 
 /* ---- the store object and statement helpers --------------------------- */
@@ -799,20 +858,140 @@ sqlite_group_members (PerchStore *store, const char *name, GError **error)
                         name, NULL, error);
 }
 
+/* ---- principal lists (of categories and rooms) --------------------------- */
+
+/* A category's allowed/denied/creator lists and a room's member/manager/
+ * presenter lists are stored alike, one (owner, kind, principal) row per
+ * entry, so one piece of code reads and writes both; a PrincipalTable holds
+ * what differs. An owner is named by the text of its id everywhere here
+ * (that is what sqlite3_column_text gives for either column); a category's
+ * is bound back as the integer it is. */
+typedef struct {
+  const char *kinds[3];       /* the kind of each of the owner's three lists, in order */
+  gboolean    integer_owner;  /* the owner column holds integer ids */
+  const char *delete_sql;     /* ?1 = owner */
+  const char *insert_sql;     /* ?1 = owner, ?2 = kind, ?3 = principal */
+  const char *select_sql;     /* (owner, kind, principal) of every owner, in insertion order */
+  const char *select_one_sql; /* the same for owner ?1 */
+  const char *writing;        /* for errors */
+  const char *reading;
+} PrincipalTable;
+
+static const PrincipalTable category_principals = {
+  .kinds = { "allowed", "denied", "creator" },
+  .integer_owner = TRUE,
+  .delete_sql = "DELETE FROM category_principals WHERE category_id = ?1",
+  .insert_sql = "INSERT INTO category_principals (category_id, kind, principal)"
+                " VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
+  .select_sql = "SELECT category_id, kind, principal FROM category_principals ORDER BY rowid",
+  .select_one_sql = "SELECT category_id, kind, principal FROM category_principals"
+                    " WHERE category_id = ?1 ORDER BY rowid",
+  .writing = "writing a category's lists",
+  .reading = "reading categories' lists",
+};
+
+static const PrincipalTable room_principals = {
+  .kinds = { "member", "manager", "presenter" },
+  .integer_owner = FALSE,
+  .delete_sql = "DELETE FROM room_principals WHERE room_id = ?1",
+  .insert_sql = "INSERT INTO room_principals (room_id, kind, principal)"
+                " VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
+  .select_sql = "SELECT room_id, kind, principal FROM room_principals ORDER BY rowid",
+  .select_one_sql = "SELECT room_id, kind, principal FROM room_principals WHERE room_id = ?1 ORDER BY rowid",
+  .writing = "writing a room's lists",
+  .reading = "reading rooms' lists",
+};
+
+static void
+bind_owner (sqlite3_stmt *stmt, const PrincipalTable *table, const char *owner)
+{
+  if (table->integer_owner)
+    sqlite3_bind_int64 (stmt, 1, g_ascii_strtoll (owner, NULL, 10));
+  else
+    bind_text (stmt, 1, owner);
+}
+
+/* Replaces OWNER's lists with LISTS (NULL entries: empty lists). */
+static gboolean
+principals_write (PerchSqliteStore *self, const PrincipalTable *table, const char *owner,
+                  const GPtrArray *const lists[3], GError **error)
+{
+  {
+    g_autoptr(PerchSqlStmt) stmt = MAIN_STMT (self, table->delete_sql, error);
+    if (stmt == NULL)
+      return FALSE;
+    bind_owner (stmt, table, owner);
+    if (!run (self->db, stmt, error, table->writing))
+      return FALSE;
+  }
+  for (guint k = 0; k < 3; k++)
+    for (guint i = 0; lists[k] != NULL && i < lists[k]->len; i++)
+      {
+        g_autoptr(PerchSqlStmt) stmt = MAIN_STMT (self, table->insert_sql, error);
+        if (stmt == NULL)
+          return FALSE;
+        bind_owner (stmt, table, owner);
+        bind_text (stmt, 2, table->kinds[k]);
+        bind_text (stmt, 3, g_ptr_array_index (lists[k], i));
+        if (!run (self->db, stmt, error, table->writing))
+          return FALSE;
+      }
+  return TRUE;
+}
+
+/* Owners whose lists principals_read() fills: owner id as text -> its
+ * three lists (GPtrArray *[3], borrowed), in the order of the kinds. */
+static GHashTable *
+owners_new (void)
+{
+  return g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+}
+
+static void
+owners_add (GHashTable *owners, const char *owner, GPtrArray *l0, GPtrArray *l1, GPtrArray *l2)
+{
+  GPtrArray **lists = g_new (GPtrArray *, 3);
+
+  lists[0] = l0;
+  lists[1] = l1;
+  lists[2] = l2;
+  g_hash_table_insert (owners, g_strdup (owner), lists);
+}
+
+/* Appends to the lists in OWNERS their principals: ONLY's (by its index)
+ * when given, else every owner's in one pass rather than one query each. */
+static gboolean
+principals_read (PerchSqliteStore *self, const PrincipalTable *table, const char *only,
+                 GHashTable *owners, GError **error)
+{
+  g_autoptr(PerchSqlStmt) stmt =
+    MAIN_STMT (self, only != NULL ? table->select_one_sql : table->select_sql, error);
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  if (only != NULL)
+    bind_owner (stmt, table, only);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      GPtrArray **lists = g_hash_table_lookup (owners, sqlite3_column_text (stmt, 0));
+      const char *kind = (const char *) sqlite3_column_text (stmt, 1);
+
+      for (guint k = 0; lists != NULL && k < 3; k++)
+        if (g_strcmp0 (kind, table->kinds[k]) == 0)
+          g_ptr_array_add (lists[k], column_dup (stmt, 2));
+    }
+  if (rc != SQLITE_DONE)
+    return set_db_error (self->db, error, table->reading);
+  return TRUE;
+}
+
 /* ---- categories ---------------------------------------------------------- */
 
-static const char *const category_kinds[] = { "allowed", "denied", "creator" };
-
-static GPtrArray **
-category_list_slot (PerchCategory *cat, const char *kind)
+static char *
+category_owner (gint64 id)
 {
-  if (strcmp (kind, "allowed") == 0)
-    return &cat->allowed;
-  if (strcmp (kind, "denied") == 0)
-    return &cat->denied;
-  if (strcmp (kind, "creator") == 0)
-    return &cat->creators;
-  return NULL;
+  return g_strdup_printf ("%" G_GINT64_FORMAT, id);
 }
 
 static gboolean
@@ -834,33 +1013,10 @@ category_exists (PerchSqliteStore *self, gint64 id, gboolean *exists, GError **e
 static gboolean
 category_lists_write (PerchSqliteStore *self, const PerchCategory *cat, GError **error)
 {
-  const GPtrArray *lists[] = { cat->allowed, cat->denied, cat->creators };
+  g_autofree char *owner = category_owner (cat->id);
+  const GPtrArray *const lists[3] = { cat->allowed, cat->denied, cat->creators };
 
-  {
-    g_autoptr(PerchSqlStmt) stmt =
-      MAIN_STMT (self, "DELETE FROM category_principals WHERE category_id = ?1", error);
-    if (stmt == NULL)
-      return FALSE;
-    sqlite3_bind_int64 (stmt, 1, cat->id);
-    if (!run (self->db, stmt, error, "writing a category's lists"))
-      return FALSE;
-  }
-  for (guint k = 0; k < G_N_ELEMENTS (lists); k++)
-    for (guint i = 0; lists[k] != NULL && i < lists[k]->len; i++)
-      {
-        const char *principal = g_ptr_array_index (lists[k], i);
-        g_autoptr(PerchSqlStmt) stmt =
-          MAIN_STMT (self, "INSERT INTO category_principals (category_id, kind, principal)"
-                           " VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING", error);
-        if (stmt == NULL)
-          return FALSE;
-        sqlite3_bind_int64 (stmt, 1, cat->id);
-        bind_text (stmt, 2, category_kinds[k]);
-        bind_text (stmt, 3, principal);
-        if (!run (self->db, stmt, error, "writing a category's lists"))
-          return FALSE;
-      }
-  return TRUE;
+  return principals_write (self, &category_principals, owner, lists, error);
 }
 
 static gboolean
@@ -1019,7 +1175,7 @@ sqlite_category_list (PerchStore *store, GError **error)
   PerchSqliteStore *self = SELF (store);
   g_autoptr(GPtrArray) out =
     g_ptr_array_new_with_free_func ((GDestroyNotify) perch_category_free);
-  g_autoptr(GHashTable) by_id = g_hash_table_new (g_int64_hash, g_int64_equal);
+  g_autoptr(GHashTable) owners = owners_new ();
   int rc;
 
   {
@@ -1031,6 +1187,7 @@ sqlite_category_list (PerchStore *store, GError **error)
     while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
       {
         PerchCategory *cat = g_new0 (PerchCategory, 1);
+        g_autofree char *owner = NULL;
         cat->id = sqlite3_column_int64 (stmt, 0);
         cat->name = column_dup (stmt, 1);
         cat->description = column_dup (stmt, 2);
@@ -1041,7 +1198,8 @@ sqlite_category_list (PerchStore *store, GError **error)
         cat->denied = string_array_new ();
         cat->creators = string_array_new ();
         g_ptr_array_add (out, cat);
-        g_hash_table_insert (by_id, &cat->id, cat);
+        owner = category_owner (cat->id);
+        owners_add (owners, owner, cat->allowed, cat->denied, cat->creators);
       }
     if (rc != SQLITE_DONE)
       {
@@ -1049,47 +1207,12 @@ sqlite_category_list (PerchStore *store, GError **error)
         return NULL;
       }
   }
-  {
-    /* One pass over every entry instead of one query per category. */
-    g_autoptr(PerchSqlStmt) stmt =
-      MAIN_STMT (self, "SELECT category_id, kind, principal FROM category_principals ORDER BY rowid", error);
-    if (stmt == NULL)
-      return NULL;
-    while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-      {
-        gint64 id = sqlite3_column_int64 (stmt, 0);
-        PerchCategory *cat = g_hash_table_lookup (by_id, &id);
-        GPtrArray **slot;
-        if (cat == NULL)
-          continue;
-        slot = category_list_slot (cat, (const char *) sqlite3_column_text (stmt, 1));
-        if (slot != NULL)
-          g_ptr_array_add (*slot, column_dup (stmt, 2));
-      }
-    if (rc != SQLITE_DONE)
-      {
-        set_db_error (self->db, error, "listing categories");
-        return NULL;
-      }
-  }
+  if (!principals_read (self, &category_principals, NULL, owners, error))
+    return NULL;
   return g_steal_pointer (&out);
 }
 
 /* ---- rooms --------------------------------------------------------------- */
-
-static const char *const room_kinds[] = { "member", "manager", "presenter" };
-
-static GPtrArray **
-room_list_slot (PerchRoomInfo *room, const char *kind)
-{
-  if (strcmp (kind, "member") == 0)
-    return &room->members;
-  if (strcmp (kind, "manager") == 0)
-    return &room->managers;
-  if (strcmp (kind, "presenter") == 0)
-    return &room->presenters;
-  return NULL;
-}
 
 #define ROOM_COLUMNS \
   "id, name, description, category_id, privacy, type, disabled, addin, invitations, created_us"
@@ -1123,55 +1246,15 @@ room_from_row (sqlite3_stmt *stmt)
 static gboolean
 room_lists_write (PerchSqliteStore *self, const PerchRoomInfo *room, GError **error)
 {
-  const GPtrArray *lists[] = { room->members, room->managers, room->presenters };
+  const GPtrArray *const lists[3] = { room->members, room->managers, room->presenters };
 
-  {
-    g_autoptr(PerchSqlStmt) stmt =
-      MAIN_STMT (self, "DELETE FROM room_principals WHERE room_id = ?1", error);
-    if (stmt == NULL)
-      return FALSE;
-    bind_text (stmt, 1, room->id);
-    if (!run (self->db, stmt, error, "writing a room's lists"))
-      return FALSE;
-  }
-  for (guint k = 0; k < G_N_ELEMENTS (lists); k++)
-    for (guint i = 0; lists[k] != NULL && i < lists[k]->len; i++)
-      {
-        const char *principal = g_ptr_array_index (lists[k], i);
-        g_autoptr(PerchSqlStmt) stmt =
-          MAIN_STMT (self, "INSERT INTO room_principals (room_id, kind, principal)"
-                           " VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING", error);
-        if (stmt == NULL)
-          return FALSE;
-        bind_text (stmt, 1, room->id);
-        bind_text (stmt, 2, room_kinds[k]);
-        bind_text (stmt, 3, principal);
-        if (!run (self->db, stmt, error, "writing a room's lists"))
-          return FALSE;
-      }
-  return TRUE;
+  return principals_write (self, &room_principals, room->id, lists, error);
 }
 
-/* Fills the room's lists from room_principals. */
-static gboolean
-room_lists_read (PerchSqliteStore *self, PerchRoomInfo *room, GError **error)
+static void
+room_owners_add (GHashTable *owners, PerchRoomInfo *room)
 {
-  g_autoptr(PerchSqlStmt) stmt =
-    MAIN_STMT (self, "SELECT kind, principal FROM room_principals WHERE room_id = ?1 ORDER BY rowid", error);
-  int rc;
-
-  if (stmt == NULL)
-    return FALSE;
-  bind_text (stmt, 1, room->id);
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      GPtrArray **slot = room_list_slot (room, (const char *) sqlite3_column_text (stmt, 0));
-      if (slot != NULL)
-        g_ptr_array_add (*slot, column_dup (stmt, 1));
-    }
-  if (rc != SQLITE_DONE)
-    return set_db_error (self->db, error, "reading a room's lists");
-  return TRUE;
+  owners_add (owners, room->id, room->members, room->managers, room->presenters);
 }
 
 static gboolean
@@ -1339,6 +1422,16 @@ sqlite_room_delete (PerchStore *store, const char *room_id, GError **error)
       goto fail;
     }
   {
+    /* First, so that the triggers have no row to keep while every message
+     * goes (see room_stats in the schema). */
+    g_autoptr(PerchSqlStmt) stmt = MAIN_STMT (self, "DELETE FROM room_stats WHERE room_id = ?1", error);
+    if (stmt == NULL)
+      goto fail;
+    bind_text (stmt, 1, room_id);
+    if (!run (self->db, stmt, error, "deleting a room's statistics"))
+      goto fail;
+  }
+  {
     /* Messages have no foreign key (see the schema), so by hand. */
     g_autoptr(PerchSqlStmt) stmt = MAIN_STMT (self, "DELETE FROM messages WHERE room_id = ?1", error);
     if (stmt == NULL)
@@ -1362,7 +1455,7 @@ sqlite_room_list (PerchStore *store, GError **error)
   PerchSqliteStore *self = SELF (store);
   g_autoptr(GPtrArray) out =
     g_ptr_array_new_with_free_func ((GDestroyNotify) perch_room_info_free);
-  g_autoptr(GHashTable) by_id = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GHashTable) owners = owners_new ();
   int rc;
 
   {
@@ -1374,7 +1467,7 @@ sqlite_room_list (PerchStore *store, GError **error)
       {
         PerchRoomInfo *room = room_from_row (stmt);
         g_ptr_array_add (out, room);
-        g_hash_table_insert (by_id, room->id, room);
+        room_owners_add (owners, room);
       }
     if (rc != SQLITE_DONE)
       {
@@ -1382,28 +1475,8 @@ sqlite_room_list (PerchStore *store, GError **error)
         return NULL;
       }
   }
-  {
-    /* One pass over every entry instead of one query per room. */
-    g_autoptr(PerchSqlStmt) stmt =
-      MAIN_STMT (self, "SELECT room_id, kind, principal FROM room_principals ORDER BY rowid", error);
-    if (stmt == NULL)
-      return NULL;
-    while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-      {
-        PerchRoomInfo *room = g_hash_table_lookup (by_id, sqlite3_column_text (stmt, 0));
-        GPtrArray **slot;
-        if (room == NULL)
-          continue;
-        slot = room_list_slot (room, (const char *) sqlite3_column_text (stmt, 1));
-        if (slot != NULL)
-          g_ptr_array_add (*slot, column_dup (stmt, 2));
-      }
-    if (rc != SQLITE_DONE)
-      {
-        set_db_error (self->db, error, "listing rooms");
-        return NULL;
-      }
-  }
+  if (!principals_read (self, &room_principals, NULL, owners, error))
+    return NULL;
   return g_steal_pointer (&out);
 }
 
@@ -1438,8 +1511,12 @@ sqlite_room_get (PerchStore *store, const char *room_id, GError **error)
       }
     room = room_from_row (stmt);
   }
-  if (!room_lists_read (self, room, error))
-    return NULL;
+  {
+    g_autoptr(GHashTable) owners = owners_new ();
+    room_owners_add (owners, room);
+    if (!principals_read (self, &room_principals, room->id, owners, error))
+      return NULL;
+  }
   return g_steal_pointer (&room);
 }
 
@@ -1474,12 +1551,37 @@ sqlite_room_search (PerchStore *store, const char *text, guint limit, GError **e
 
 /* ---- the write path (committer thread) ------------------------------------ */
 
+/* Appends a compliance event on DB (either connection), giving its id. */
+static gboolean
+insert_event (sqlite3 *db, GHashTable *cache, PerchEventType type, const char *room_id, const char *user,
+              gint64 ts_us, const char *content, gint64 msg_id, gint64 *event_id, GError **error)
+{
+  g_autoptr(PerchSqlStmt) stmt =
+    prepare (db, cache, "INSERT INTO events (type, room_id, user, ts_us, content, msg_id)"
+                        " VALUES (?1, ?2, ?3, ?4, ?5, ?6)", error);
+
+  if (stmt == NULL)
+    return FALSE;
+  bind_text (stmt, 1, perch_event_type_to_string (type));
+  bind_text (stmt, 2, room_id);
+  bind_text (stmt, 3, user);
+  sqlite3_bind_int64 (stmt, 4, ts_us);
+  bind_text (stmt, 5, content);
+  if (msg_id != 0)
+    sqlite3_bind_int64 (stmt, 6, msg_id);
+  else
+    sqlite3_bind_null (stmt, 6);
+  if (!run (db, stmt, error, "storing an event"))
+    return FALSE;
+  if (event_id != NULL)
+    *event_id = sqlite3_last_insert_rowid (db);
+  return TRUE;
+}
+
 static gboolean
 write_one (PerchSqliteStore *self, PerchWrite *w, GError **error)
 {
-  const char *type = perch_event_type_to_string (w->type);
-
-  if (type == NULL)
+  if (perch_event_type_to_string (w->type) == NULL)
     {
       g_set_error (error, PERCH_ERROR, PERCH_ERROR_BAD_REQUEST, "unknown event type %d", (int) w->type);
       return FALSE;
@@ -1503,27 +1605,8 @@ write_one (PerchSqliteStore *self, PerchWrite *w, GError **error)
         return FALSE;
       w->msg_id = sqlite3_last_insert_rowid (self->wdb);
     }
-  {
-    g_autoptr(PerchSqlStmt) stmt =
-      prepare (self->wdb, self->wstmts,
-               "INSERT INTO events (type, room_id, user, ts_us, content, msg_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-               error);
-    if (stmt == NULL)
-      return FALSE;
-    bind_text (stmt, 1, type);
-    bind_text (stmt, 2, w->room_id);
-    bind_text (stmt, 3, w->user);
-    sqlite3_bind_int64 (stmt, 4, w->ts_us);
-    bind_text (stmt, 5, w->content);
-    if (w->msg_id != 0)
-      sqlite3_bind_int64 (stmt, 6, w->msg_id);
-    else
-      sqlite3_bind_null (stmt, 6);
-    if (!run (self->wdb, stmt, error, "storing an event"))
-      return FALSE;
-    w->event_id = sqlite3_last_insert_rowid (self->wdb);
-  }
-  return TRUE;
+  return insert_event (self->wdb, self->wstmts, w->type, w->room_id, w->user, w->ts_us, w->content,
+                       w->msg_id, &w->event_id, error);
 }
 
 static gboolean
@@ -1850,6 +1933,586 @@ sqlite_events_count (PerchStore *store)
   return sqlite3_column_int64 (stmt, 0);
 }
 
+/* ---- administration ------------------------------------------------------------ */
+
+static gboolean
+room_exists (PerchSqliteStore *self, const char *room_id, gboolean *exists, GError **error)
+{
+  g_autoptr(PerchSqlStmt) stmt = MAIN_STMT (self, "SELECT 1 FROM rooms WHERE id = ?1", error);
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  bind_text (stmt, 1, room_id);
+  rc = sqlite3_step (stmt);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    return set_db_error (self->db, error, "reading a room");
+  *exists = rc == SQLITE_ROW;
+  return TRUE;
+}
+
+/* NOT_FOUND unless ROOM_ID names a room. */
+static gboolean
+room_must_exist (PerchSqliteStore *self, const char *room_id, GError **error)
+{
+  gboolean exists = FALSE;
+
+  if (!room_exists (self, room_id, &exists, error))
+    return FALSE;
+  if (!exists)
+    {
+      g_set_error (error, PERCH_ERROR, PERCH_ERROR_NOT_FOUND, "no room with id %s", room_id);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+sqlite_user_delete (PerchStore *store, const char *uri, GError **error)
+{
+  PerchSqliteStore *self = SELF (store);
+  /* What belongs to the user alone goes with it; their messages stay (they
+   * are the room's), and so do room and category lists naming them. */
+  static const char *const more[] = {
+    "DELETE FROM group_members WHERE member = ?1",
+    "DELETE FROM prefs WHERE user = ?1",
+    "DELETE FROM invitations WHERE user = ?1",
+  };
+
+  if (uri == NULL)
+    {
+      g_set_error_literal (error, PERCH_ERROR, PERCH_ERROR_NOT_FOUND, "no user with a NULL URI");
+      return FALSE;
+    }
+  if (!MAIN_BEGIN (self, error))
+    return FALSE;
+  {
+    g_autoptr(PerchSqlStmt) stmt = MAIN_STMT (self, "DELETE FROM users WHERE uri = ?1", error);
+    if (stmt == NULL)
+      goto fail;
+    bind_text (stmt, 1, uri);
+    if (!run (self->db, stmt, error, "deleting a user"))
+      goto fail;
+  }
+  if (sqlite3_changes (self->db) == 0)
+    {
+      g_set_error (error, PERCH_ERROR, PERCH_ERROR_NOT_FOUND, "no user %s", uri);
+      goto fail;
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (more); i++)
+    {
+      g_autoptr(PerchSqlStmt) stmt = MAIN_STMT (self, more[i], error);
+      if (stmt == NULL)
+        goto fail;
+      bind_text (stmt, 1, uri);
+      if (!run (self->db, stmt, error, "deleting a user"))
+        goto fail;
+    }
+  if (!MAIN_COMMIT (self, error))
+    goto fail;
+  return TRUE;
+
+fail:
+  MAIN_ROLLBACK (self);
+  return FALSE;
+}
+
+/* A PerchMessageFilter's keywords, prepared once for every message. */
+typedef struct {
+  PerchMatchMode mode;
+  gboolean       fold;    /* compare casefolded */
+  GStrv          words;   /* folded when FOLD; NULL: any content matches */
+  char          *joined;  /* the words joined by single spaces, for EXACT */
+} KeywordMatch;
+
+static void
+keyword_match_init (KeywordMatch *km, const PerchMessageFilter *filter)
+{
+  GStrvBuilder *b = g_strv_builder_new ();
+
+  km->mode = filter->mode;
+  km->fold = !filter->match_case;
+  km->joined = NULL;
+  for (guint i = 0; filter->keywords != NULL && filter->keywords[i] != NULL; i++)
+    {
+      g_autofree char *folded = km->fold ? casefold (filter->keywords[i]) : NULL;
+      g_strv_builder_add (b, km->fold ? folded : filter->keywords[i]);
+    }
+  km->words = g_strv_builder_end (b);
+  g_strv_builder_unref (b);
+  if (km->words[0] == NULL)
+    g_clear_pointer (&km->words, g_strfreev);
+  else
+    km->joined = g_strjoinv (" ", km->words);
+}
+
+static void
+keyword_match_clear (KeywordMatch *km)
+{
+  g_clear_pointer (&km->words, g_strfreev);
+  g_clear_pointer (&km->joined, g_free);
+}
+
+static gboolean
+keyword_match (const KeywordMatch *km, const char *content)
+{
+  g_autofree char *folded = NULL;
+
+  if (km->words == NULL)
+    return TRUE;
+  if (content == NULL)
+    content = "";
+  if (km->fold)
+    content = folded = casefold (content);
+  switch (km->mode)
+    {
+    case PERCH_MATCH_EXACT:
+      return strcmp (content, km->joined) == 0;
+    case PERCH_MATCH_ANY:
+      for (guint i = 0; km->words[i] != NULL; i++)
+        if (strstr (content, km->words[i]) != NULL)
+          return TRUE;
+      return FALSE;
+    case PERCH_MATCH_ALL:
+    default:
+      for (guint i = 0; km->words[i] != NULL; i++)
+        if (strstr (content, km->words[i]) == NULL)
+          return FALSE;
+      return TRUE;
+    }
+}
+
+/* "[1,2,3]", for json_each(): a list of ids as one bound parameter. */
+static char *
+ids_json (const GArray *ids)
+{
+  GString *s = g_string_new ("[");
+
+  for (guint i = 0; i < ids->len; i++)
+    g_string_append_printf (s, "%s%" G_GINT64_FORMAT, i > 0 ? "," : "", g_array_index (ids, gint64, i));
+  g_string_append_c (s, ']');
+  return g_string_free (s, FALSE);
+}
+
+/* Appends to OUT, oldest first, the ids of the messages FILTER matches
+ * that are not removed: the room, author, dates and ids in SQL, the
+ * keywords (Unicode casefolding, substrings) here. */
+static gboolean
+messages_matching (PerchSqliteStore *self, const PerchMessageFilter *filter, GArray *out, GError **error)
+{
+#define CANDIDATES_WHERE \
+  " m.room_id = ?1 AND m.state <> 2 AND (?2 IS NULL OR m.author = ?2) AND m.ts_us BETWEEN ?3 AND ?4"
+  /* With ids, from the primary key; without, along the (room_id, id) index. */
+  const char *sql = filter->ids != NULL
+    ? "SELECT m.id, m.content FROM messages AS m"
+      " WHERE m.id IN (SELECT value FROM json_each(?5)) AND" CANDIDATES_WHERE " ORDER BY m.id"
+    : "SELECT m.id, m.content FROM messages AS m WHERE" CANDIDATES_WHERE " ORDER BY m.id";
+#undef CANDIDATES_WHERE
+  g_autoptr(PerchSqlStmt) stmt = MAIN_STMT (self, sql, error);
+  g_autofree char *ids = NULL;
+  KeywordMatch km;
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  bind_text (stmt, 1, filter->room_id);
+  bind_text (stmt, 2, filter->author);
+  sqlite3_bind_int64 (stmt, 3, filter->from_us != 0 ? filter->from_us : G_MININT64);
+  sqlite3_bind_int64 (stmt, 4, filter->to_us != 0 ? filter->to_us : G_MAXINT64);
+  if (filter->ids != NULL)
+    {
+      ids = ids_json (filter->ids);
+      bind_text (stmt, 5, ids);
+    }
+  keyword_match_init (&km, filter);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    if (keyword_match (&km, (const char *) sqlite3_column_text (stmt, 1)))
+      {
+        gint64 id = sqlite3_column_int64 (stmt, 0);
+        g_array_append_val (out, id);
+      }
+  keyword_match_clear (&km);
+  if (rc != SQLITE_DONE)
+    return set_db_error (self->db, error, "selecting messages");
+  return TRUE;
+}
+
+static GArray *
+sqlite_messages_change (PerchStore *store, const PerchMessageFilter *filter, const char *replacement,
+                        const char *actor, GError **error)
+{
+  PerchSqliteStore *self = SELF (store);
+  g_autoptr(GArray) changed = g_array_new (FALSE, FALSE, sizeof (gint64));
+  PerchEventType type = replacement != NULL ? PERCH_EVENT_REPLACE : PERCH_EVENT_REMOVE;
+  gint64 now = perch_now_us ();
+
+  if (filter == NULL || filter->room_id == NULL)
+    {
+      g_set_error_literal (error, PERCH_ERROR, PERCH_ERROR_BAD_REQUEST, "removing messages needs a room");
+      return NULL;
+    }
+  if ((guint) filter->mode > PERCH_MATCH_EXACT)
+    {
+      g_set_error (error, PERCH_ERROR, PERCH_ERROR_BAD_REQUEST, "unknown keyword match mode %d", (int) filter->mode);
+      return NULL;
+    }
+  /* One transaction from the selection on: a post committed meanwhile
+   * either is seen whole or waits. */
+  if (!MAIN_BEGIN (self, error))
+    return NULL;
+  if (!room_must_exist (self, filter->room_id, error)
+      || !messages_matching (self, filter, changed, error))
+    goto fail;
+  for (guint i = 0; i < changed->len; i++)
+    {
+      gint64 id = g_array_index (changed, gint64, i);
+      g_autoptr(PerchSqlStmt) stmt =
+        MAIN_STMT (self, "UPDATE messages SET state = ?2, content = ?3 WHERE id = ?1", error);
+      if (stmt == NULL)
+        goto fail;
+      /* FTS and room_stats follow by their triggers. */
+      sqlite3_bind_int64 (stmt, 1, id);
+      sqlite3_bind_int (stmt, 2, replacement != NULL ? PERCH_MSG_REPLACED : PERCH_MSG_REMOVED);
+      bind_text (stmt, 3, replacement != NULL ? replacement : "");
+      if (!run (self->db, stmt, error, "changing a message"))
+        goto fail;
+      if (!insert_event (self->db, self->stmts, type, filter->room_id, actor, now, replacement, id, NULL, error))
+        goto fail;
+    }
+  if (!MAIN_COMMIT (self, error))
+    goto fail;
+  return g_steal_pointer (&changed);
+
+fail:
+  MAIN_ROLLBACK (self);
+  return NULL;
+}
+
+static gint64
+sqlite_room_clear (PerchStore *store, const char *room_id, gint64 up_to_us, const char *actor, GError **error)
+{
+  PerchSqliteStore *self = SELF (store);
+  g_autofree char *content = NULL;
+  g_autofree char *up_to = NULL;
+  gint64 n;
+
+  if (room_id == NULL)
+    {
+      g_set_error_literal (error, PERCH_ERROR, PERCH_ERROR_BAD_REQUEST, "clearing needs a room");
+      return -1;
+    }
+  if (!MAIN_BEGIN (self, error))
+    return -1;
+  if (!room_must_exist (self, room_id, error))
+    goto fail;
+  {
+    /* When every message goes, the stats row goes first, so that the
+     * delete trigger has nothing to recompute message by message. When
+     * some survive, they are newer than up_to, so last_post_us stays. */
+    g_autoptr(PerchSqlStmt) stmt =
+      MAIN_STMT (self, "DELETE FROM room_stats WHERE room_id = ?1 AND last_post_us <= ?2", error);
+    if (stmt == NULL)
+      goto fail;
+    bind_text (stmt, 1, room_id);
+    sqlite3_bind_int64 (stmt, 2, up_to_us);
+    if (!run (self->db, stmt, error, "clearing a room"))
+      goto fail;
+  }
+  {
+    g_autoptr(PerchSqlStmt) stmt =
+      MAIN_STMT (self, "DELETE FROM messages WHERE room_id = ?1 AND ts_us <= ?2", error);
+    if (stmt == NULL)
+      goto fail;
+    bind_text (stmt, 1, room_id);
+    sqlite3_bind_int64 (stmt, 2, up_to_us);
+    if (!run (self->db, stmt, error, "clearing a room"))
+      goto fail;
+    /* Only the statement's own rows, not its triggers'. */
+    n = sqlite3_changes64 (self->db);
+  }
+  up_to = perch_format_ts (up_to_us);
+  content = g_strdup_printf ("up to %s: %" G_GINT64_FORMAT " messages", up_to, n);
+  if (!insert_event (self->db, self->stmts, PERCH_EVENT_CLEAR, room_id, actor, perch_now_us (), content, 0,
+                     NULL, error))
+    goto fail;
+  if (!MAIN_COMMIT (self, error))
+    goto fail;
+  return n;
+
+fail:
+  MAIN_ROLLBACK (self);
+  return -1;
+}
+
+static GHashTable *
+sqlite_room_stats (PerchStore *store, GError **error)
+{
+  PerchSqliteStore *self = SELF (store);
+  g_autoptr(PerchSqlStmt) stmt =
+    MAIN_STMT (self, "SELECT room_id, messages, bytes, last_post_us FROM room_stats", error);
+  g_autoptr(GHashTable) out = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  int rc;
+
+  if (stmt == NULL)
+    return NULL;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      PerchRoomStats *st = g_new0 (PerchRoomStats, 1);
+      st->messages = sqlite3_column_int64 (stmt, 1);
+      st->bytes = sqlite3_column_int64 (stmt, 2);
+      st->last_post_us = sqlite3_column_int64 (stmt, 3);
+      g_hash_table_insert (out, column_dup (stmt, 0), st);
+    }
+  if (rc != SQLITE_DONE)
+    {
+      set_db_error (self->db, error, "reading room statistics");
+      return NULL;
+    }
+  return g_steal_pointer (&out);
+}
+
+static gboolean
+sqlite_addin_put (PerchStore *store, const PerchAddin *addin, GError **error)
+{
+  PerchSqliteStore *self = SELF (store);
+  g_autoptr(PerchSqlStmt) stmt = NULL;
+
+  if (addin->name == NULL || addin->name[0] == '\0')
+    {
+      g_set_error_literal (error, PERCH_ERROR, PERCH_ERROR_BAD_REQUEST, "an add-in needs a name");
+      return FALSE;
+    }
+  if (addin->url == NULL
+      || (g_ascii_strncasecmp (addin->url, "http://", 7) != 0 && g_ascii_strncasecmp (addin->url, "https://", 8) != 0))
+    {
+      g_set_error (error, PERCH_ERROR, PERCH_ERROR_BAD_REQUEST, "add-in %s needs an http:// or https:// URL",
+                   addin->name);
+      return FALSE;
+    }
+  stmt = MAIN_STMT (self, "INSERT INTO addins (name, url) VALUES (?1, ?2)"
+                          " ON CONFLICT (name) DO UPDATE SET url = excluded.url", error);
+  if (stmt == NULL)
+    return FALSE;
+  bind_text (stmt, 1, addin->name);
+  bind_text (stmt, 2, addin->url);
+  return run (self->db, stmt, error, "writing an add-in");
+}
+
+static gboolean
+sqlite_addin_delete (PerchStore *store, const char *name, GError **error)
+{
+  PerchSqliteStore *self = SELF (store);
+  g_autoptr(PerchSqlStmt) stmt = MAIN_STMT (self, "DELETE FROM addins WHERE name = ?1", error);
+
+  if (stmt == NULL)
+    return FALSE;
+  bind_text (stmt, 1, name);
+  if (!run (self->db, stmt, error, "deleting an add-in"))
+    return FALSE;
+  if (sqlite3_changes (self->db) == 0)
+    {
+      g_set_error (error, PERCH_ERROR, PERCH_ERROR_NOT_FOUND, "no add-in named %s", name ? name : "(null)");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static GPtrArray *
+sqlite_addin_list (PerchStore *store, GError **error)
+{
+  PerchSqliteStore *self = SELF (store);
+  g_autoptr(PerchSqlStmt) stmt = MAIN_STMT (self, "SELECT name, url FROM addins ORDER BY name", error);
+  g_autoptr(GPtrArray) out = NULL;
+  int rc;
+
+  if (stmt == NULL)
+    return NULL;
+  out = g_ptr_array_new_with_free_func ((GDestroyNotify) perch_addin_free);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      PerchAddin *addin = g_new0 (PerchAddin, 1);
+      addin->name = column_dup (stmt, 0);
+      addin->url = column_dup (stmt, 1);
+      g_ptr_array_add (out, addin);
+    }
+  if (rc != SQLITE_DONE)
+    {
+      set_db_error (self->db, error, "listing add-ins");
+      return NULL;
+    }
+  return g_steal_pointer (&out);
+}
+
+static gboolean
+sqlite_audit_add (PerchStore *store, const char *actor, const char *action, const char *target,
+                  const char *detail, GError **error)
+{
+  PerchSqliteStore *self = SELF (store);
+  g_autoptr(PerchSqlStmt) stmt = NULL;
+
+  if (actor == NULL || action == NULL)
+    {
+      g_set_error_literal (error, PERCH_ERROR, PERCH_ERROR_BAD_REQUEST, "an audit entry needs an actor and an action");
+      return FALSE;
+    }
+  stmt = MAIN_STMT (self, "INSERT INTO audit (ts_us, actor, action, target, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
+                    error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, perch_now_us ());
+  bind_text (stmt, 2, actor);
+  bind_text (stmt, 3, action);
+  bind_text (stmt, 4, target);
+  bind_text (stmt, 5, detail);
+  return run (self->db, stmt, error, "writing the audit log");
+}
+
+static GPtrArray *
+sqlite_audit_list (PerchStore *store, gint64 before_id, guint limit, GError **error)
+{
+  PerchSqliteStore *self = SELF (store);
+  g_autoptr(PerchSqlStmt) stmt =
+    MAIN_STMT (self, "SELECT id, ts_us, actor, action, target, detail FROM audit"
+                     " WHERE id < ?1 ORDER BY id DESC LIMIT ?2", error);
+  g_autoptr(GPtrArray) out = NULL;
+  int rc;
+
+  if (stmt == NULL)
+    return NULL;
+  out = g_ptr_array_new_with_free_func ((GDestroyNotify) perch_audit_entry_free);
+  sqlite3_bind_int64 (stmt, 1, before_id > 0 ? before_id : G_MAXINT64);
+  sqlite3_bind_int64 (stmt, 2, limit_value (limit));
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      PerchAuditEntry *e = g_new0 (PerchAuditEntry, 1);
+      e->id = sqlite3_column_int64 (stmt, 0);
+      e->ts_us = sqlite3_column_int64 (stmt, 1);
+      e->actor = column_dup (stmt, 2);
+      e->action = column_dup (stmt, 3);
+      e->target = column_dup (stmt, 4);
+      e->detail = column_dup (stmt, 5);
+      g_ptr_array_add (out, e);
+    }
+  if (rc != SQLITE_DONE)
+    {
+      set_db_error (self->db, error, "reading the audit log");
+      return NULL;
+    }
+  return g_steal_pointer (&out);
+}
+
+static gboolean
+import_check (PerchMessage **messages, guint n, GError **error)
+{
+  for (guint i = 0; i < n; i++)
+    {
+      const PerchMessage *m = messages[i];
+      if (m == NULL || m->room_id == NULL || m->author == NULL || m->content == NULL)
+        {
+          g_set_error (error, PERCH_ERROR, PERCH_ERROR_BAD_REQUEST,
+                       "imported message %u needs a room, an author and content", i);
+          return FALSE;
+        }
+      if ((guint) m->state > PERCH_MSG_REMOVED)
+        {
+          g_set_error (error, PERCH_ERROR, PERCH_ERROR_BAD_REQUEST,
+                       "imported message %u has an unknown state %d", i, (int) m->state);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+static gboolean
+sqlite_import_messages (PerchStore *store, PerchMessage **messages, guint n, GError **error)
+{
+  PerchSqliteStore *self = SELF (store);
+  const char *known_room = NULL;  /* the last room found to exist */
+
+  if (n == 0)
+    return TRUE;
+  if (messages == NULL)
+    {
+      g_set_error_literal (error, PERCH_ERROR, PERCH_ERROR_BAD_REQUEST, "no messages to import");
+      return FALSE;
+    }
+  if (!import_check (messages, n, error) || !MAIN_BEGIN (self, error))
+    return FALSE;
+  for (guint i = 0; i < n; i++)
+    {
+      PerchMessage *m = messages[i];
+      g_autoptr(PerchSqlStmt) stmt = NULL;
+
+      /* Messages have no foreign key to rooms (see the schema); an import
+       * must not leave any that belong nowhere. Imports come room by room,
+       * so one lookup per run of a room. */
+      if (known_room == NULL || strcmp (known_room, m->room_id) != 0)
+        {
+          if (!room_must_exist (self, m->room_id, error))
+            goto fail;
+          known_room = m->room_id;
+        }
+      stmt = MAIN_STMT (self, "INSERT INTO messages (room_id, author, ts_us, content, state)"
+                              " VALUES (?1, ?2, ?3, ?4, ?5)", error);
+      if (stmt == NULL)
+        goto fail;
+      bind_text (stmt, 1, m->room_id);
+      bind_text (stmt, 2, m->author);
+      sqlite3_bind_int64 (stmt, 3, m->ts_us);
+      bind_text (stmt, 4, m->content);
+      sqlite3_bind_int (stmt, 5, m->state);
+      if (!run (self->db, stmt, error, "importing a message"))
+        goto fail;
+      m->id = sqlite3_last_insert_rowid (self->db);
+    }
+  if (!MAIN_COMMIT (self, error))
+    goto fail;
+  return TRUE;
+
+fail:
+  MAIN_ROLLBACK (self);
+  /* Nothing was written, so no id may be believed. */
+  for (guint i = 0; i < n; i++)
+    messages[i]->id = 0;
+  return FALSE;
+}
+
+static GPtrArray *
+sqlite_messages_range (PerchStore *store, const char *room_id, gint64 after_id, gint64 from_us, gint64 to_us,
+                       guint limit, GError **error)
+{
+  PerchSqliteStore *self = SELF (store);
+  /* Forward along the (room_id, id) index; the times only filter. */
+  g_autoptr(PerchSqlStmt) stmt = NULL;
+  g_autoptr(GPtrArray) out = NULL;
+  int rc;
+
+  if (room_id == NULL)
+    {
+      g_set_error_literal (error, PERCH_ERROR, PERCH_ERROR_BAD_REQUEST, "a message range needs a room");
+      return NULL;
+    }
+  stmt = MAIN_STMT (self, "SELECT " MESSAGE_COLUMNS " FROM messages AS m"
+                          " WHERE m.room_id = ?1 AND m.id > ?2 AND m.ts_us BETWEEN ?3 AND ?4"
+                          " ORDER BY m.id LIMIT ?5", error);
+  if (stmt == NULL)
+    return NULL;
+  out = g_ptr_array_new_with_free_func ((GDestroyNotify) perch_message_free);
+  bind_text (stmt, 1, room_id);
+  sqlite3_bind_int64 (stmt, 2, after_id);
+  sqlite3_bind_int64 (stmt, 3, from_us != 0 ? from_us : G_MININT64);
+  sqlite3_bind_int64 (stmt, 4, to_us != 0 ? to_us : G_MAXINT64);
+  sqlite3_bind_int64 (stmt, 5, limit_value (limit));
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_ptr_array_add (out, message_from_row (stmt));
+  if (rc != SQLITE_DONE)
+    {
+      set_db_error (self->db, error, "reading messages");
+      return NULL;
+    }
+  return g_steal_pointer (&out);
+}
+
 static const PerchStoreBackend sqlite_backend = {
   .name = "sqlite",
   .close = sqlite_close,
@@ -1882,4 +2545,15 @@ static const PerchStoreBackend sqlite_backend = {
   .events_pending = sqlite_events_pending,
   .events_delete_upto = sqlite_events_delete_upto,
   .events_count = sqlite_events_count,
+  .user_delete = sqlite_user_delete,
+  .messages_change = sqlite_messages_change,
+  .room_clear = sqlite_room_clear,
+  .room_stats = sqlite_room_stats,
+  .addin_put = sqlite_addin_put,
+  .addin_delete = sqlite_addin_delete,
+  .addin_list = sqlite_addin_list,
+  .audit_add = sqlite_audit_add,
+  .audit_list = sqlite_audit_list,
+  .import_messages = sqlite_import_messages,
+  .messages_range = sqlite_messages_range,
 };

@@ -124,6 +124,43 @@ perch_write_free (PerchWrite *write)
   g_free (write);
 }
 
+void
+perch_addin_free (PerchAddin *addin)
+{
+  if (addin == NULL)
+    return;
+  g_free (addin->name);
+  g_free (addin->url);
+  g_free (addin);
+}
+
+void
+perch_audit_entry_free (PerchAuditEntry *entry)
+{
+  if (entry == NULL)
+    return;
+  g_free (entry->actor);
+  g_free (entry->action);
+  g_free (entry->target);
+  g_free (entry->detail);
+  g_free (entry);
+}
+
+PerchCategory *
+perch_category_copy (const PerchCategory *cat)
+{
+  if (cat == NULL)
+    return NULL;
+  PerchCategory *copy = g_new0 (PerchCategory, 1);
+  *copy = *cat;
+  copy->name = g_strdup (cat->name);
+  copy->description = g_strdup (cat->description);
+  copy->allowed = string_array_copy (cat->allowed);
+  copy->denied = string_array_copy (cat->denied);
+  copy->creators = string_array_copy (cat->creators);
+  return copy;
+}
+
 /* The wrappers. They only check the store pointer: argument checking that
  * depends on the data is the backend's, so every backend answers the same
  * GError for the same mistake. */
@@ -358,4 +395,85 @@ perch_store_events_count (PerchStore *store)
 {
   g_return_val_if_fail (store != NULL, -1);
   return store->backend->events_count (store);
+}
+
+gboolean
+perch_store_user_delete (PerchStore *store, const char *uri, GError **error)
+{
+  g_return_val_if_fail (store != NULL, FALSE);
+  return store->backend->user_delete (store, uri, error);
+}
+
+GArray *
+perch_store_messages_change (PerchStore *store, const PerchMessageFilter *filter,
+                             const char *replacement, const char *actor, GError **error)
+{
+  g_return_val_if_fail (store != NULL, NULL);
+  return store->backend->messages_change (store, filter, replacement, actor, error);
+}
+
+gint64
+perch_store_room_clear (PerchStore *store, const char *room_id, gint64 up_to_us,
+                        const char *actor, GError **error)
+{
+  g_return_val_if_fail (store != NULL, -1);
+  return store->backend->room_clear (store, room_id, up_to_us, actor, error);
+}
+
+GHashTable *
+perch_store_room_stats (PerchStore *store, GError **error)
+{
+  g_return_val_if_fail (store != NULL, NULL);
+  return store->backend->room_stats (store, error);
+}
+
+gboolean
+perch_store_addin_put (PerchStore *store, const PerchAddin *addin, GError **error)
+{
+  g_return_val_if_fail (store != NULL && addin != NULL, FALSE);
+  return store->backend->addin_put (store, addin, error);
+}
+
+gboolean
+perch_store_addin_delete (PerchStore *store, const char *name, GError **error)
+{
+  g_return_val_if_fail (store != NULL, FALSE);
+  return store->backend->addin_delete (store, name, error);
+}
+
+GPtrArray *
+perch_store_addin_list (PerchStore *store, GError **error)
+{
+  g_return_val_if_fail (store != NULL, NULL);
+  return store->backend->addin_list (store, error);
+}
+
+gboolean
+perch_store_audit_add (PerchStore *store, const char *actor, const char *action,
+                       const char *target, const char *detail, GError **error)
+{
+  g_return_val_if_fail (store != NULL, FALSE);
+  return store->backend->audit_add (store, actor, action, target, detail, error);
+}
+
+GPtrArray *
+perch_store_audit_list (PerchStore *store, gint64 before_id, guint limit, GError **error)
+{
+  g_return_val_if_fail (store != NULL, NULL);
+  return store->backend->audit_list (store, before_id, limit, error);
+}
+
+gboolean
+perch_store_import_messages (PerchStore *store, PerchMessage **messages, guint n, GError **error)
+{
+  g_return_val_if_fail (store != NULL, FALSE);
+  return store->backend->import_messages (store, messages, n, error);
+}
+
+GPtrArray *
+perch_store_messages_range (PerchStore *store, const char *room_id, gint64 after_id,
+                            gint64 from_us, gint64 to_us, guint limit, GError **error)
+{
+  g_return_val_if_fail (store != NULL, NULL);
+  return store->backend->messages_range (store, room_id, after_id, from_us, to_us, limit, error);
 }
