@@ -75,6 +75,7 @@ void       _perch_channel_reload_config (PerchChannel *channel);
 PerchRoom *_perch_channel_room_new (PerchChannel *channel, PerchRoomInfo *info);
 char      *_perch_room_fold_text (const PerchRoomInfo *info);
 void       _perch_channel_refresh_stats (PerchChannel *channel, PerchRoom *room);
+void       _perch_channel_refresh_all_stats (PerchChannel *channel);
 void       _perch_channel_add_group_member (PerchChannel *channel, const char *user, const char *group);
 void       _perch_channel_record_event (PerchChannel *channel, PerchEventType type, const char *room_id,
                                         const char *user, const char *content);

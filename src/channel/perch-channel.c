@@ -244,9 +244,7 @@ void
 _perch_channel_refresh_stats (PerchChannel *channel, PerchRoom *room)
 {
   g_autoptr(GError) error = NULL;
-  /* TEMPORARY until the store's room_stats lands: call through the table. */
-  g_autoptr(GHashTable) stats = channel->store->backend->room_stats
-    ? channel->store->backend->room_stats (channel->store, &error) : NULL;
+  g_autoptr(GHashTable) stats = perch_store_room_stats (channel->store, &error);
   if (stats == NULL)
     {
       g_warning ("room statistics: %s", error->message);
@@ -254,6 +252,27 @@ _perch_channel_refresh_stats (PerchChannel *channel, PerchRoom *room)
     }
   PerchRoomStats *st = g_hash_table_lookup (stats, room->info->id);
   room->stats = st ? *st : (PerchRoomStats) { 0 };
+}
+
+void
+_perch_channel_refresh_all_stats (PerchChannel *channel)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GHashTable) stats = perch_store_room_stats (channel->store, &error);
+  if (stats == NULL)
+    {
+      g_warning ("room statistics: %s", error->message);
+      return;
+    }
+  GHashTableIter iter;
+  gpointer value;
+  g_hash_table_iter_init (&iter, channel->rooms);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      PerchRoom *room = value;
+      PerchRoomStats *st = g_hash_table_lookup (stats, room->info->id);
+      room->stats = st ? *st : (PerchRoomStats) { 0 };
+    }
 }
 
 static void
@@ -285,10 +304,7 @@ load_directory (PerchChannel *channel, GError **error)
       PerchRoom *room = _perch_channel_room_new (channel, info);
       g_hash_table_insert (channel->rooms, info->id, room);
     }
-  /* TEMPORARY until the store's room_stats lands: call through the table. */
-  g_autoptr(GHashTable) stats = channel->store->backend->room_stats
-    ? channel->store->backend->room_stats (channel->store, error)
-    : g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GHashTable) stats = perch_store_room_stats (channel->store, error);
   if (stats == NULL)
     return FALSE;
   GHashTableIter siter;
