@@ -109,6 +109,35 @@ recorder_closed (gpointer data)
 
 /* ---- sign-in ---- */
 
+static gboolean
+time_passed (gpointer data)
+{
+  return g_get_monotonic_time () >= *(gint64 *) data;
+}
+
+/* A quiet session is not a dead one: with a 1 s client timeout, a session
+ * idle for 2.5 s still works (the timeout bounds transactions, not reads). */
+static void
+test_idle_session (Fixture *f, gconstpointer data)
+{
+  g_autoptr(PerchClient) alice = perch_client_new (f->server->host, f->server->sip_port, FALSE,
+                                                   "alice@example.test", "alice-demo");
+  perch_client_set_timeout (alice, 1000);  /* before connecting: it bounds the connect */
+  g_autoptr(GAsyncResult) result = NULL;
+  perch_client_connect_async (alice, NULL, perch_test_async_ready, &result);
+  perch_test_wait_result (&result, 10000);
+  g_autoptr(GError) connect_error = NULL;
+  g_assert_true (perch_client_connect_finish (alice, result, &connect_error));
+  g_assert_no_error (connect_error);
+  gint64 until = g_get_monotonic_time () + 2500 * 1000;
+  perch_test_wait (time_passed, &until, 5000);
+  g_assert_true (perch_client_is_connected (alice));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PerchClientReply) reply = perch_test_command (alice, "cmd:getserverinfo", NULL, &error);
+  g_assert_no_error (error);
+  perch_client_close (alice);
+}
+
 static void
 test_sign_in (Fixture *f, gconstpointer data)
 {
@@ -495,6 +524,7 @@ main (int argc, char **argv)
   ADD ("command-error", test_command_error);
   ADD ("command-timeout", test_command_timeout);
   g_test_add_func ("/perch/client/busy", test_busy);
+  ADD ("idle-session", test_idle_session);
   ADD ("post", test_post);
   ADD ("post-refused", test_post_refused);
   ADD ("close", test_close);

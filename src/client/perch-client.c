@@ -1325,6 +1325,9 @@ tcp_connected (GObject *source, GAsyncResult *result, gpointer user_data)
       connect_fail (self, g_steal_pointer (&error));
       return;
     }
+  /* The client's timeout bounds the connect only: GIO would apply it to
+   * every later read, and a quiet session is not a dead one. */
+  g_socket_set_timeout (g_socket_connection_get_socket (sc), 0);
   if (!self->tls)
     {
       start_sip (self, G_IO_STREAM (sc), sc);

@@ -20,7 +20,7 @@ typedef enum {
   PERCH_SIP_FRAME_NEED_MORE,  /* nothing complete yet */
   PERCH_SIP_FRAME_MESSAGE,    /* *message holds one whole message */
   PERCH_SIP_FRAME_KEEPALIVE,  /* a bare CRLF keep-alive was consumed */
-  PERCH_SIP_FRAME_ERROR,      /* the stream is unusable: answer 400/413 and close */
+  PERCH_SIP_FRAME_ERROR,      /* the stream is unusable: close it (no message to answer) */
 } PerchSipFrameResult;
 
 typedef struct _PerchSipFramer PerchSipFramer;
