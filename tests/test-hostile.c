@@ -1566,6 +1566,78 @@ test_store_holds_acknowledged (gconstpointer data)
     g_assert_null (strstr (g_ptr_array_index (e->bob_heard, i), "HOSTILE"));
 }
 
+/* ---- sessions the server ends -------------------------------------------------- */
+
+typedef struct {
+  Raw  *raw;
+  guint from;
+} ByeWait;
+
+static gboolean
+bye_arrived (gpointer data)
+{
+  ByeWait *w = data;
+  for (guint i = w->from; i < w->raw->frames->len; i++)
+    {
+      RawFrame *f = g_ptr_array_index (w->raw->frames, i);
+      if (f->msg != NULL && MSG_IS_BYE (f->msg) && g_strcmp0 (f->msg->call_id->number, w->raw->call_id) == 0)
+        return TRUE;
+    }
+  return w->raw->eof;
+}
+
+/* A session that is never refreshed is ended with a BYE once its
+ * Session-Expires passes; the dialog is then gone (481). */
+static void
+test_idle_session_ended (gconstpointer data)
+{
+  const char *args[] = { "--config", "session_expires=2", NULL };
+  PerchTestServer *server = perch_test_server_start (args);
+  g_autoptr(Raw) raw = raw_session (server, "carol");
+  g_autofree char *reply = NULL;
+  g_assert_cmpint (raw_command (raw, "cmd:getserverinfo", NULL, &reply), ==, 200);
+  ByeWait w = { raw, raw->frames->len };
+  g_assert_true (perch_test_wait (bye_arrived, &w, 8000));
+  g_assert_false (raw->eof);
+  g_autoptr(GString) body = g_string_new (NULL);
+  perch_xccos_begin (body, ++raw->envid);
+  perch_xccos_append_cmd (body, "cmd:getserverinfo", ++raw->seqid, NULL);
+  perch_xccos_end (body);
+  g_assert_cmpint (status_of (raw_info (raw, body->str, body->len)), ==, 481);
+  g_clear_pointer (&raw, raw_free);
+  perch_test_server_stop (server);
+}
+
+/* SIPE answers an INFO on a dialog it considers dead with 487: the server
+ * then drops that dialog (and its session). */
+static void
+test_stray_487_ends_dialog (gconstpointer data)
+{
+  g_autoptr(Raw) raw = raw_session (env.server, "carol");
+  g_autoptr(GString) body = g_string_new (NULL);
+  gint64 envid = ++raw->envid, seqid = ++raw->seqid;
+  perch_xccos_begin (body, envid);
+  perch_xccos_append_cmd (body, "cmd:getserverinfo", seqid, NULL);
+  perch_xccos_end (body);
+  g_assert_cmpint (status_of (raw_info (raw, body->str, body->len)), ==, 200);
+  ReplyWait w = { raw, seqid, envid, raw->mark, NULL };
+  g_assert_true (perch_test_wait (reply_arrived, &w, RAW_TIMEOUT_MS));
+  g_assert_nonnull (w.found);
+  w.found->used = TRUE;
+  /* Answer the server's reply INFO as SIPE does for an obsolete Call-ID. */
+  g_autoptr(osip_message_t) resp = perch_sip_response_new (w.found->msg, 487, "Request Terminated", NULL);
+  g_autoptr(GBytes) bytes = perch_sip_to_bytes (resp);
+  gsize len;
+  const char *text = g_bytes_get_data (bytes, &len);
+  g_assert_true (raw_send (raw, text, len));
+  /* The dialog is gone: the next INFO on it is 481. */
+  g_autoptr(GString) again = g_string_new (NULL);
+  perch_xccos_begin (again, ++raw->envid);
+  perch_xccos_append_cmd (again, "cmd:getserverinfo", ++raw->seqid, NULL);
+  perch_xccos_end (again);
+  g_assert_cmpint (status_of (raw_info (raw, again->str, again->len)), ==, 481);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1593,6 +1665,8 @@ main (int argc, char **argv)
   ADD ("huge-body", test_huge_body);
   ADD ("unknown-command", test_unknown_command);
   ADD ("long-chat", test_long_chat);
+  ADD ("idle-session-ended", test_idle_session_ended);
+  ADD ("stray-487-ends-dialog", test_stray_487_ends_dialog);
   /* Last: what the cases above left in the store. */
   ADD ("store-holds-acknowledged", test_store_holds_acknowledged);
 #undef ADD
