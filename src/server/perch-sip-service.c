@@ -23,7 +23,7 @@ struct _PerchSipService {
   GHashTable            *connections; /* set of ConnState* */
   char                  *web_url;
   char                  *realm;
-  guint                  sweep_id;
+  GSource               *sweep;
 };
 
 typedef struct _Dialog Dialog;
@@ -744,7 +744,12 @@ perch_sip_service_new (PerchChannel *channel, PerchStore *store, const PerchSipS
   service->realm = g_strdup (perch_channel_get_config (channel)->domain);
   /* Sweep often enough that a session outlives its expiry by at most a
    * fifth of it. */
-  service->sweep_id = g_timeout_add_seconds (CLAMP (service->config.session_expires / 5, 1, 5), sweep, service);
+  /* On the thread-default context, so a server can run on a thread of its
+   * own (the console's demo mode). */
+  service->sweep = g_timeout_source_new_seconds (CLAMP (service->config.session_expires / 5, 1, 5));
+  g_source_set_callback (service->sweep, sweep, service, NULL);
+  g_source_set_static_name (service->sweep, "perch-sip-sweep");
+  g_source_attach (service->sweep, g_main_context_get_thread_default ());
   return service;
 }
 
@@ -836,7 +841,8 @@ perch_sip_service_free (PerchSipService *service)
       perch_sip_connection_unref (state->conn);
     }
   g_list_free (states);
-  g_source_remove (service->sweep_id);
+  g_source_destroy (service->sweep);
+  g_source_unref (service->sweep);
   g_hash_table_unref (service->connections);
   g_ptr_array_unref (service->listeners);
   perch_nonce_store_free (service->nonces);
