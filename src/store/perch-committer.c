@@ -140,10 +140,18 @@ writer_thread (gpointer data)
         g_ptr_array_add (writes, ((Job *) jobs->pdata[i])->write);
       if (!perch_store_write (self->store, (PerchWrite **) writes->pdata, writes->len, &error))
         {
-          /* Each caller gets the error; this line is for the operator. */
+          /* This line is for the operator. One bad write must not fail the
+           * posts that merely shared its transaction: retry each alone, so
+           * only the writes that fail by themselves report an error. */
           g_message ("committer: a batch of %u writes failed: %s", jobs->len, error->message);
           for (guint i = 0; i < jobs->len; i++)
-            ((Job *) jobs->pdata[i])->error = g_error_copy (error);
+            {
+              Job *one = jobs->pdata[i];
+              if (jobs->len == 1)
+                one->error = g_error_copy (error);
+              else
+                perch_store_write (self->store, &one->write, 1, &one->error);
+            }
         }
 
       g_mutex_lock (&self->outbox->lock);
