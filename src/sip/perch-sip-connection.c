@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* perch-sip-connection.c: a SIP stream with framing and coalesced output. */
+/* perch-sip-connection.c: a SIP stream with framing and coalesced output,
+ * driven by the context's epoll poller (perch-poller.h). */
 #include "config.h"
 
 #include <netinet/in.h>
@@ -7,36 +8,35 @@
 #include <sys/socket.h>
 
 #include "perch-common.h"
+#include "perch-poller.h"
 #include "perch-sip-connection.h"
 
-#define READ_CHUNK (64 * 1024)
-#define MAX_IOV    256
+#define MAX_IOV        64
+#define READS_PER_TURN 16   /* plain TCP: epoll is level-triggered and calls again */
 
 struct _PerchSipConnection {
   gatomicrefcount ref;
   GIOStream      *stream;
-  GInputStream   *in;
-  GOutputStream  *out;
-  GCancellable   *cancellable;
-  GMainContext   *context;
+  GPollableInputStream  *in;
+  GPollableOutputStream *out;
+  gboolean        tls;
+  int             fd;              /* the TCP socket */
+  PerchPoller    *poller;
+  PerchPollWatch *watch;
   PerchSipConnectionCallbacks callbacks;
   gpointer        user_data;
   gpointer        data;            /* the owner's per-connection state */
   GDestroyNotify  data_destroy;
   char           *peer;
-  int             fd;              /* the TCP socket, for per-read options; -1 if none */
 
   PerchSipFramer *framer;
-  guint8         *read_buf;
-  gboolean        reading;         /* a read is outstanding */
+  gboolean        started;
   gboolean        read_paused;     /* output over the high mark */
+  gboolean        want_write;      /* the socket refused output; wait for EPOLLOUT */
 
-  GQueue          pending;         /* GBytes queued, not yet handed to writev */
+  GQueue          pending;         /* GBytes queued, oldest first */
   gsize           pending_bytes;
-  GPtrArray      *inflight;        /* GBytes being written */
-  GOutputVector   iov[MAX_IOV];
-  gsize           inflight_bytes;
-  GSource        *flush_source;
+  gsize           head_sent;       /* bytes of the head already written */
 
   gboolean        closing;         /* close once the output is out */
   gboolean        closed;          /* closed callback ran */
@@ -45,8 +45,23 @@ struct _PerchSipConnection {
   guint           window_count;
 };
 
-static void start_read (PerchSipConnection *conn);
-static void schedule_flush (PerchSipConnection *conn);
+static void flush_output (gpointer data);
+
+static GSocket *
+socket_of (GIOStream *stream)
+{
+  if (G_IS_SOCKET_CONNECTION (stream))
+    return g_socket_connection_get_socket (G_SOCKET_CONNECTION (stream));
+  if (G_IS_TLS_CONNECTION (stream))
+    {
+      GIOStream *base = NULL;
+      g_object_get (stream, "base-io-stream", &base, NULL);
+      GSocket *socket = base ? socket_of (base) : NULL;
+      g_clear_object (&base);  /* the TLS stream keeps its own reference */
+      return socket;
+    }
+  return NULL;
+}
 
 PerchSipConnection *
 perch_sip_connection_new (GIOStream *stream, const PerchSipConnectionCallbacks *callbacks, gpointer user_data)
@@ -54,37 +69,21 @@ perch_sip_connection_new (GIOStream *stream, const PerchSipConnectionCallbacks *
   PerchSipConnection *conn = g_new0 (PerchSipConnection, 1);
   g_atomic_ref_count_init (&conn->ref);
   conn->stream = g_object_ref (stream);
-  conn->in = g_io_stream_get_input_stream (stream);
-  conn->out = g_io_stream_get_output_stream (stream);
-  conn->cancellable = g_cancellable_new ();
-  conn->context = g_main_context_ref_thread_default ();
+  conn->in = G_POLLABLE_INPUT_STREAM (g_io_stream_get_input_stream (stream));
+  conn->out = G_POLLABLE_OUTPUT_STREAM (g_io_stream_get_output_stream (stream));
+  conn->tls = G_IS_TLS_CONNECTION (stream);
   conn->callbacks = *callbacks;
   conn->user_data = user_data;
   conn->framer = perch_sip_framer_new ();
-  conn->read_buf = g_malloc (READ_CHUNK);
-  conn->inflight = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
   g_queue_init (&conn->pending);
+  conn->poller = perch_poller_ref_thread_default ();
 
-  GSocketConnection *sc = NULL;
-  if (G_IS_SOCKET_CONNECTION (stream))
-    sc = G_SOCKET_CONNECTION (stream);
-  else if (G_IS_TLS_CONNECTION (stream))
-    {
-      GIOStream *base = NULL;
-      g_object_get (stream, "base-io-stream", &base, NULL);
-      if (G_IS_SOCKET_CONNECTION (base))
-        sc = G_SOCKET_CONNECTION (base);
-      g_clear_object (&base); /* the TLS stream keeps its own reference */
-    }
-  conn->fd = -1;
-  if (sc != NULL)
-    {
-      GSocket *socket = g_socket_connection_get_socket (sc);
-      conn->fd = g_socket_get_fd (socket);
-      /* Output is coalesced here already; Nagle would only add latency. */
-      g_socket_set_option (socket, IPPROTO_TCP, TCP_NODELAY, 1, NULL);
-    }
-  g_autoptr(GSocketAddress) addr = sc ? g_socket_connection_get_remote_address (sc, NULL) : NULL;
+  GSocket *socket = socket_of (stream);
+  g_assert (socket != NULL);
+  conn->fd = g_socket_get_fd (socket);
+  /* Output is coalesced here already; Nagle would only add latency. */
+  g_socket_set_option (socket, IPPROTO_TCP, TCP_NODELAY, 1, NULL);
+  g_autoptr(GSocketAddress) addr = g_socket_get_remote_address (socket, NULL);
   if (G_IS_INET_SOCKET_ADDRESS (addr))
     {
       g_autofree char *ip = g_inet_address_to_string (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (addr)));
@@ -107,17 +106,15 @@ perch_sip_connection_unref (PerchSipConnection *conn)
 {
   if (conn == NULL || !g_atomic_ref_count_dec (&conn->ref))
     return;
-  g_assert (conn->flush_source == NULL);
+  if (conn->watch != NULL)
+    perch_poller_unwatch (conn->poller, conn->watch);
   if (conn->data_destroy)
     conn->data_destroy (conn->data);
   g_queue_clear_full (&conn->pending, (GDestroyNotify) g_bytes_unref);
-  g_ptr_array_unref (conn->inflight);
   perch_sip_framer_free (conn->framer);
-  g_free (conn->read_buf);
   g_free (conn->peer);
-  g_object_unref (conn->cancellable);
   g_object_unref (conn->stream);
-  g_main_context_unref (conn->context);
+  perch_poller_unref (conn->poller);
   g_free (conn);
 }
 
@@ -145,7 +142,7 @@ perch_sip_connection_peer (PerchSipConnection *conn)
 gboolean
 perch_sip_connection_is_tls (PerchSipConnection *conn)
 {
-  return G_IS_TLS_CONNECTION (conn->stream);
+  return conn->tls;
 }
 
 gboolean
@@ -157,7 +154,7 @@ perch_sip_connection_is_closed (PerchSipConnection *conn)
 gsize
 perch_sip_connection_queued_bytes (PerchSipConnection *conn)
 {
-  return conn->pending_bytes + conn->inflight_bytes;
+  return conn->pending_bytes - conn->head_sent;
 }
 
 guint
@@ -172,6 +169,17 @@ perch_sip_connection_count_message (PerchSipConnection *conn)
   return ++conn->window_count;
 }
 
+/* What to wait for: input unless paused, output while the socket refused some. */
+static void
+update_interest (PerchSipConnection *conn)
+{
+  if (conn->watch == NULL || conn->closed)
+    return;
+  guint events = (conn->read_paused || conn->closing ? 0 : PERCH_POLL_IN) |
+                 (conn->want_write ? PERCH_POLL_OUT : 0);
+  perch_poller_set_events (conn->poller, conn->watch, events);
+}
+
 /* Runs the closed callback once, after which the owner lets go. */
 static void
 finish_close (PerchSipConnection *conn)
@@ -180,13 +188,15 @@ finish_close (PerchSipConnection *conn)
     return;
   conn->closed = TRUE;
   conn->closing = TRUE;
-  g_cancellable_cancel (conn->cancellable);
-  if (conn->flush_source)
+  if (conn->watch != NULL)
     {
-      g_source_destroy (conn->flush_source);
-      g_clear_pointer (&conn->flush_source, g_source_unref);
+      perch_poller_unwatch (conn->poller, conn->watch);
+      conn->watch = NULL;
     }
-  g_io_stream_close_async (conn->stream, G_PRIORITY_DEFAULT, NULL, NULL, NULL);
+  g_queue_clear_full (&conn->pending, (GDestroyNotify) g_bytes_unref);
+  conn->pending_bytes = conn->head_sent = 0;
+  /* Best effort: a TLS close_notify, then the socket. Nothing waits on it. */
+  g_io_stream_close (conn->stream, NULL, NULL);
   if (conn->callbacks.closed)
     conn->callbacks.closed (conn, conn->user_data);
 }
@@ -197,9 +207,10 @@ perch_sip_connection_close (PerchSipConnection *conn)
   if (conn->closing)
     return;
   conn->closing = TRUE;
-  if (conn->pending_bytes == 0 && conn->inflight->len == 0)
+  if (perch_sip_connection_queued_bytes (conn) == 0)
     finish_close (conn);
-  /* else: the flush in progress finishes the close. */
+  else
+    update_interest (conn);  /* stop reading; the flush finishes the close */
 }
 
 static void
@@ -235,123 +246,129 @@ handle_frames (PerchSipConnection *conn)
 }
 
 static void
-read_done (GObject *source, GAsyncResult *result, gpointer user_data)
+read_input (PerchSipConnection *conn)
 {
-  PerchSipConnection *conn = user_data;
-  g_autoptr(GError) error = NULL;
-  gssize n = g_input_stream_read_finish (G_INPUT_STREAM (source), result, &error);
-  conn->reading = FALSE;
-  if (conn->closed)
+  gsize size;
+  guint8 *buf = perch_poller_read_buffer (conn->poller, &size);
+  /* TLS may hold decrypted input the socket no longer signals: read it to
+   * the end. Plain TCP gets a bounded turn; epoll calls again. */
+  for (guint turn = 0; conn->tls || turn < READS_PER_TURN; turn++)
     {
-      perch_sip_connection_unref (conn);
-      return;
-    }
-  if (n <= 0)
-    {
-      if (n < 0 && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        g_debug ("%s: read: %s", conn->peer, error->message);
-      /* The peer is gone: nothing queued can reach it. */
-      finish_close (conn);
-      perch_sip_connection_unref (conn);
-      return;
-    }
-  /* Lync clients write one message in two writes; with a delayed ACK the
-   * second waits ~40 ms for it. Linux clears QUICKACK by itself, so it is
-   * set again after every read. */
-  if (conn->fd >= 0)
-    {
+      if (conn->closing || conn->read_paused)
+        return;
+      g_autoptr(GError) error = NULL;
+      gssize n = g_pollable_input_stream_read_nonblocking (conn->in, buf, size, NULL, &error);
+      if (n < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+        return;
+      if (n <= 0)
+        {
+          if (n < 0)
+            g_debug ("%s: read: %s", conn->peer, error->message);
+          /* The peer is gone: nothing queued can reach it. */
+          finish_close (conn);
+          return;
+        }
+      /* Lync clients write one message in two writes; with a delayed ACK
+       * the second waits ~40 ms for it. Linux clears QUICKACK by itself. */
       int one = 1;
       setsockopt (conn->fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof one);
+      perch_sip_framer_push (conn->framer, buf, n);
+      handle_frames (conn);
+      if (!conn->closing && perch_sip_connection_queued_bytes (conn) > PERCH_SIP_OUTPUT_HIGH)
+        {
+          /* Let the peer read what it has been sent before it may ask more. */
+          conn->read_paused = TRUE;
+          update_interest (conn);
+        }
     }
-  perch_sip_framer_push (conn->framer, conn->read_buf, n);
-  handle_frames (conn);
-  if (!conn->closing)
-    start_read (conn);
-  perch_sip_connection_unref (conn);
 }
 
 static void
-start_read (PerchSipConnection *conn)
+on_ready (gpointer data, guint events)
 {
-  if (conn->reading || conn->closing)
-    return;
-  if (perch_sip_connection_queued_bytes (conn) > PERCH_SIP_OUTPUT_HIGH)
-    {
-      /* Let the peer read what it has been sent before it may ask more. */
-      conn->read_paused = TRUE;
-      return;
-    }
-  conn->read_paused = FALSE;
-  conn->reading = TRUE;
-  g_input_stream_read_async (conn->in, conn->read_buf, READ_CHUNK, G_PRIORITY_DEFAULT,
-                             conn->cancellable, read_done, perch_sip_connection_ref (conn));
+  PerchSipConnection *conn = perch_sip_connection_ref (data);
+  if ((events & PERCH_POLL_OUT) && !conn->closed)
+    flush_output (conn);
+  if ((events & PERCH_POLL_IN) && !conn->closed)
+    read_input (conn);
+  perch_sip_connection_unref (conn);
 }
 
 void
 perch_sip_connection_start (PerchSipConnection *conn)
 {
-  start_read (conn);
-}
-
-static void write_done (GObject *source, GAsyncResult *result, gpointer user_data);
-
-static gboolean
-flush_now (gpointer user_data)
-{
-  PerchSipConnection *conn = user_data;
-  g_clear_pointer (&conn->flush_source, g_source_unref);
-  if (conn->closed || conn->inflight->len > 0 || conn->pending.length == 0)
-    return G_SOURCE_REMOVE;
-  guint n = 0;
-  while (n < MAX_IOV && conn->pending.length > 0)
-    {
-      GBytes *bytes = g_queue_pop_head (&conn->pending);
-      gsize len;
-      conn->iov[n].buffer = g_bytes_get_data (bytes, &len);
-      conn->iov[n].size = len;
-      conn->pending_bytes -= len;
-      conn->inflight_bytes += len;
-      g_ptr_array_add (conn->inflight, bytes);
-      n++;
-    }
-  g_output_stream_writev_all_async (conn->out, conn->iov, n, G_PRIORITY_DEFAULT,
-                                    conn->cancellable, write_done, perch_sip_connection_ref (conn));
-  return G_SOURCE_REMOVE;
-}
-
-static void
-write_done (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  PerchSipConnection *conn = user_data;
-  g_autoptr(GError) error = NULL;
-  gboolean ok = g_output_stream_writev_all_finish (G_OUTPUT_STREAM (source), result, NULL, &error);
-  g_ptr_array_set_size (conn->inflight, 0);
-  conn->inflight_bytes = 0;
-  if (!ok)
-    {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        g_debug ("%s: write: %s", conn->peer, error->message);
-      finish_close (conn);
-    }
-  else if (conn->pending.length > 0)
-    schedule_flush (conn);
-  else if (conn->closing)
-    finish_close (conn);
-  else if (conn->read_paused)
-    start_read (conn);
-  perch_sip_connection_unref (conn);
-}
-
-static void
-schedule_flush (PerchSipConnection *conn)
-{
-  if (conn->flush_source != NULL || conn->inflight->len > 0 || conn->closed)
+  if (conn->started || conn->closed)
     return;
-  conn->flush_source = g_idle_source_new ();
-  g_source_set_priority (conn->flush_source, G_PRIORITY_DEFAULT);
-  g_source_set_callback (conn->flush_source, flush_now, conn, NULL);
-  g_source_set_static_name (conn->flush_source, "perch-sip-flush");
-  g_source_attach (conn->flush_source, conn->context);
+  conn->started = TRUE;
+  conn->watch = perch_poller_watch (conn->poller, conn->fd, PERCH_POLL_IN, on_ready, conn);
+  update_interest (conn);
+  /* Input a TLS handshake may already have decrypted. */
+  if (conn->tls)
+    read_input (conn);
+  if (conn->pending.length > 0 && !conn->closed)
+    perch_poller_schedule_flush (conn->poller, conn->watch, flush_output);
+}
+
+/* Writes as much queued output as the socket takes, in one writev. */
+static void
+flush_output (gpointer data)
+{
+  PerchSipConnection *conn = data;
+  if (conn->closed)
+    return;
+  perch_sip_connection_ref (conn);
+  while (conn->pending.length > 0)
+    {
+      GOutputVector iov[MAX_IOV];
+      guint n = 0;
+      for (GList *l = conn->pending.head; l && n < MAX_IOV; l = l->next, n++)
+        {
+          gsize len;
+          const guint8 *p = g_bytes_get_data (l->data, &len);
+          gsize skip = n == 0 ? conn->head_sent : 0;
+          iov[n].buffer = p + skip;
+          iov[n].size = len - skip;
+        }
+      gsize written = 0;
+      g_autoptr(GError) error = NULL;
+      GPollableReturn r = g_pollable_output_stream_writev_nonblocking (conn->out, iov, n, &written, NULL, &error);
+      if (r == G_POLLABLE_RETURN_FAILED)
+        {
+          g_debug ("%s: write: %s", conn->peer, error->message);
+          finish_close (conn);
+          break;
+        }
+      /* Drop what went out, whole buffers and a part of the next. */
+      while (written > 0)
+        {
+          GBytes *head = g_queue_peek_head (&conn->pending);
+          gsize left = g_bytes_get_size (head) - conn->head_sent;
+          if (written < left)
+            {
+              conn->head_sent += written;
+              break;
+            }
+          written -= left;
+          conn->pending_bytes -= g_bytes_get_size (head);
+          conn->head_sent = 0;
+          g_bytes_unref (g_queue_pop_head (&conn->pending));
+        }
+      if (r == G_POLLABLE_RETURN_WOULD_BLOCK)
+        break;
+    }
+  if (!conn->closed)
+    {
+      conn->want_write = conn->pending.length > 0;
+      if (!conn->want_write && conn->closing)
+        finish_close (conn);
+      else
+        {
+          if (conn->read_paused && perch_sip_connection_queued_bytes (conn) <= PERCH_SIP_OUTPUT_HIGH / 2)
+            conn->read_paused = FALSE;
+          update_interest (conn);
+        }
+    }
+  perch_sip_connection_unref (conn);
 }
 
 void
@@ -369,7 +386,9 @@ perch_sip_connection_send (PerchSipConnection *conn, GBytes *bytes)
     }
   g_queue_push_tail (&conn->pending, g_bytes_ref (bytes));
   conn->pending_bytes += len;
-  schedule_flush (conn);
+  /* Before start (a TLS handshake still running) the flush waits for start. */
+  if (conn->watch != NULL && !conn->want_write)
+    perch_poller_schedule_flush (conn->poller, conn->watch, flush_output);
 }
 
 void
