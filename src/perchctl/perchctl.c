@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* perchctl.c: the command line administrators script.
  *
- *   perchctl [--sip HOST:PORT] [--tls] [--user U] [--json] <noun> <verb> [args]
+ *   perchctl [--server URL] [--user U] [--json] <noun> <verb> [options]
  *
- * This version has the `chat` noun, a terminal chat client over SIP/XCCOS:
- * list rooms, read history, post, follow a room live. The administrative
- * nouns come with the room management service. Passwords come from
- * $PERCH_PASSWORD or a prompt without echo, never from the command line. */
+ * The administrative nouns (room, category, message, config, policy, user,
+ * group, addin, pool, audit) speak to perchd's room management service
+ * over HTTP(S); `chat` is a terminal chat client over SIP/XCCOS (--sip).
+ * Each noun has a table of verbs; each verb parses its own options (see
+ * perchctl-args.c). Passwords come from $PERCH_PASSWORD or a prompt without
+ * echo (or the first line of standard input), never from the command line. */
 #include "config.h"
 
 #include <locale.h>
@@ -14,484 +16,229 @@
 #include <string.h>
 #include <termios.h>
 #include <unistd.h>
-#include <glib-unix.h>
-#include <json-glib/json-glib.h>
 
-#include "perch-client.h"
-#include "perch-common.h"
-
-/* Exit codes scripts can rely on. */
-enum {
-  EXIT_OK = 0,
-  EXIT_FAILED = 1,        /* the server refused or failed */
-  EXIT_USAGE = 2,         /* the command line is wrong */
-  EXIT_AUTH = 3,          /* sign-in refused */
-  EXIT_NOT_FOUND = 4,     /* no such room (or not yours to see) */
-  EXIT_UNAVAILABLE = 5,   /* cannot reach the server, or it is busy */
-};
+#include "perchctl.h"
 
 typedef struct {
-  char        *sip;        /* HOST:PORT */
-  gboolean     tls;
-  gboolean     insecure;   /* accept any certificate (demo) */
-  char        *user;
-  gboolean     json;
-  PerchClient *client;
-  GMainLoop   *loop;
-} Ctl;
+  const char         *noun;
+  const PerchctlVerb *verbs;
+  const char         *summary;
+  gboolean            sip;      /* signs in over SIP before the verb */
+} Noun;
 
-/* ---- running async calls to completion ------------------------------------ */
+static const Noun nouns[] = {
+  { "room",     perchctl_room_verbs,     "rooms: list, create, change, move, delete, lists, clear", FALSE },
+  { "category", perchctl_category_verbs, "categories and who may be in and create rooms there", FALSE },
+  { "message",  perchctl_message_verbs,  "a room's history; remove or replace messages", FALSE },
+  { "config",   perchctl_config_verbs,   "pool-wide configuration", FALSE },
+  { "policy",   perchctl_policy_verbs,   "who may use persistent chat", FALSE },
+  { "user",     perchctl_user_verbs,     "users", FALSE },
+  { "group",    perchctl_group_verbs,    "groups of users (group:NAME in lists)", FALSE },
+  { "addin",    perchctl_addin_verbs,    "add-ins of the pool", FALSE },
+  { "pool",     perchctl_pool_verbs,     "servers, pool state, active servers", FALSE },
+  { "audit",    perchctl_audit_verbs,    "who did what", FALSE },
+  { "chat",     perchctl_chat_verbs,     "chat over SIP: rooms, history, post, follow", TRUE },
+};
 
-static void
-store_result (GObject *source, GAsyncResult *result, gpointer user_data)
+/* ---- credentials -------------------------------------------------------------- */
+
+static char *
+read_line (void)
 {
-  GAsyncResult **out = user_data;
-  *out = g_object_ref (result);
+  char line[1024];
+  if (fgets (line, sizeof line, stdin) == NULL)
+    return NULL;
+  line[strcspn (line, "\r\n")] = '\0';
+  char *out = g_strdup (line);
+  memset (line, 0, sizeof line);
+  return out;
 }
 
-static GAsyncResult *
-wait_result (GAsyncResult **slot)
+char *
+perchctl_read_password (const char *prompt, const char *env)
 {
-  while (*slot == NULL)
-    g_main_context_iteration (NULL, TRUE);
-  return *slot;
+  const char *value = env ? g_getenv (env) : NULL;
+  if (value != NULL)
+    return g_strdup (value);
+  if (!isatty (STDIN_FILENO))
+    return read_line ();   /* scripts pipe it in: the next line of standard input */
+  g_printerr ("%s", prompt);
+  struct termios old, quiet;
+  gboolean restore = tcgetattr (STDIN_FILENO, &old) == 0;
+  if (restore)
+    {
+      quiet = old;
+      quiet.c_lflag &= ~ECHO;
+      tcsetattr (STDIN_FILENO, TCSANOW, &quiet);
+    }
+  char *password = read_line ();
+  if (restore)
+    tcsetattr (STDIN_FILENO, TCSANOW, &old);
+  g_printerr ("\n");
+  return password;
 }
 
-static int
-exit_code_for (const GError *error)
+const char *
+perchctl_user (Ctl *ctl)
 {
-  if (error->domain == PERCH_ERROR)
-    switch (error->code)
-      {
-      case PERCH_ERROR_NOT_FOUND:     return EXIT_NOT_FOUND;
-      case PERCH_ERROR_BUSY:          return EXIT_UNAVAILABLE;
-      default:                        return EXIT_FAILED;
-      }
-  if (error->domain == G_IO_ERROR || error->domain == G_RESOLVER_ERROR)
-    return EXIT_UNAVAILABLE;
+  if (ctl->user == NULL && g_getenv ("PERCH_USER") != NULL)
+    ctl->user = g_strdup (g_getenv ("PERCH_USER"));
+  if (ctl->user == NULL)
+    g_printerr ("perchctl: who are you? Give --user or set PERCH_USER\n");
+  return ctl->user;
+}
+
+int
+perchctl_confirm (Ctl *ctl, gboolean yes, const char *question)
+{
+  if (yes)
+    return EXIT_OK;
+  if (!isatty (STDIN_FILENO))
+    {
+      g_printerr ("perchctl: %s: not on a terminal to ask first; give --yes to go ahead\n", ctl->command);
+      return EXIT_USAGE;
+    }
+  g_printerr ("%s [y/N] ", question);
+  g_autofree char *answer = read_line ();
+  if (answer != NULL && (g_ascii_strcasecmp (answer, "y") == 0 || g_ascii_strcasecmp (answer, "yes") == 0))
+    return EXIT_OK;
+  g_printerr ("perchctl: nothing done\n");
   return EXIT_FAILED;
 }
 
-static int
-fail (const char *what, const GError *error)
-{
-  g_printerr ("perchctl: %s: %s\n", what, error->message);
-  return exit_code_for (error);
-}
+/* ---- usage ----------------------------------------------------------------------- */
 
-/* ---- credentials ---------------------------------------------------------- */
-
-static char *
-read_password (const char *user)
-{
-  const char *env = g_getenv ("PERCH_PASSWORD");
-  if (env != NULL)
-    return g_strdup (env);
-  if (!isatty (STDIN_FILENO))
-    {
-      /* Scripts pipe it in: the first line of standard input. */
-      char line[1024];
-      if (fgets (line, sizeof line, stdin) == NULL)
-        return NULL;
-      line[strcspn (line, "\r\n")] = '\0';
-      return g_strdup (line);
-    }
-  g_printerr ("Password for %s: ", user);
-  struct termios old, quiet;
-  tcgetattr (STDIN_FILENO, &old);
-  quiet = old;
-  quiet.c_lflag &= ~ECHO;
-  tcsetattr (STDIN_FILENO, TCSANOW, &quiet);
-  char line[1024];
-  char *got = fgets (line, sizeof line, stdin);
-  tcsetattr (STDIN_FILENO, TCSANOW, &old);
-  g_printerr ("\n");
-  if (got == NULL)
-    return NULL;
-  line[strcspn (line, "\r\n")] = '\0';
-  return g_strdup (line);
-}
-
-static int
-sign_in (Ctl *ctl)
-{
-  g_autoptr(GError) error = NULL;
-  const char *colon = strrchr (ctl->sip, ':');
-  guint64 port = 0;
-  if (colon == NULL || !g_ascii_string_to_unsigned (colon + 1, 10, 1, 65535, &port, NULL))
-    {
-      g_printerr ("perchctl: --sip wants HOST:PORT, not “%s”\n", ctl->sip);
-      return EXIT_USAGE;
-    }
-  g_autofree char *host = g_strndup (ctl->sip, colon - ctl->sip);
-  if (ctl->user == NULL)
-    ctl->user = g_strdup (g_getenv ("PERCH_USER"));
-  if (ctl->user == NULL)
-    {
-      g_printerr ("perchctl: who are you? Give --user or set PERCH_USER\n");
-      return EXIT_USAGE;
-    }
-  g_autofree char *password = read_password (ctl->user);
-  if (password == NULL)
-    {
-      g_printerr ("perchctl: no password (set PERCH_PASSWORD or type it)\n");
-      return EXIT_USAGE;
-    }
-  ctl->client = perch_client_new (host, (guint16) port, ctl->tls, ctl->user, password);
-  perch_client_set_accept_invalid_certificates (ctl->client, ctl->insecure);
-  g_autoptr(GAsyncResult) result = NULL;
-  perch_client_connect_async (ctl->client, NULL, store_result, &result);
-  if (!perch_client_connect_finish (ctl->client, wait_result (&result), &error))
-    {
-      int status = fail ("sign-in", error);
-      return g_error_matches (error, PERCH_ERROR, PERCH_ERROR_ACCESS_DENIED) ? EXIT_AUTH : status;
-    }
-  return EXIT_OK;
-}
-
-/* ---- output ----------------------------------------------------------------- */
-
+/* Every verb of NOUN: in full, or (BRIEF) its name and what it does. */
 static void
-print_json (JsonBuilder *builder)
+usage_noun (const Noun *noun, gboolean brief)
 {
-  g_autoptr(JsonNode) root = json_builder_get_root (builder);
-  g_autoptr(JsonGenerator) gen = json_generator_new ();
-  json_generator_set_pretty (gen, TRUE);
-  json_generator_set_root (gen, root);
-  g_autofree char *text = json_generator_to_data (gen, NULL);
-  g_print ("%s\n", text);
+  for (const PerchctlVerb *v = noun->verbs; v->verb; v++)
+    if (brief)
+      {
+        g_autofree char *command = g_strdup_printf ("%s %s", noun->noun, v->verb);
+        g_printerr ("  %-20s %s\n", command, v->summary);
+      }
+    else
+      g_printerr ("  %s\n      %s\n", v->usage, v->summary);
 }
-
-/* ---- chat verbs ------------------------------------------------------------- */
-
-static PerchClientReply *
-command (Ctl *ctl, const char *cmd, const char *data, GError **error)
-{
-  g_autoptr(GAsyncResult) result = NULL;
-  perch_client_command_async (ctl->client, cmd, data, NULL, store_result, &result);
-  return perch_client_command_finish (ctl->client, wait_result (&result), error);
-}
-
-/* A room given by URI, or by exact name (case-insensitive) through search. */
-static char *
-resolve_room (Ctl *ctl, const char *room, GError **error)
-{
-  if (g_str_has_prefix (room, "ma-chan://"))
-    return g_strdup (room);
-  g_autofree char *data = perch_client_build_search_data (room);
-  g_autoptr(PerchClientReply) reply = command (ctl, "cmd:chansrch", data, error);
-  if (reply == NULL)
-    return NULL;
-  for (xmlNode *c = perch_xml_child (reply->data, "chanib"); c; c = perch_xml_next (c, "chanib"))
-    {
-      g_autofree char *name = perch_xml_get (c, "name");
-      if (name && g_utf8_collate (name, room) == 0)
-        return perch_xml_get (c, "uri");
-      g_autofree char *a = name ? g_utf8_casefold (name, -1) : NULL;
-      g_autofree char *b = g_utf8_casefold (room, -1);
-      if (a && strcmp (a, b) == 0)
-        return perch_xml_get (c, "uri");
-    }
-  g_set_error (error, PERCH_ERROR, PERCH_ERROR_NOT_FOUND, "no room named “%s”", room);
-  return NULL;
-}
-
-static int
-chat_rooms (Ctl *ctl, int argc, char **argv)
-{
-  g_autoptr(GError) error = NULL;
-  g_autofree char *data = perch_client_build_search_data (argc > 0 ? argv[0] : "");
-  g_autoptr(PerchClientReply) reply = command (ctl, "cmd:chansrch", data, &error);
-  if (reply == NULL)
-    return fail ("search", error);
-  g_autoptr(JsonBuilder) b = json_builder_new ();
-  json_builder_begin_array (b);
-  if (!ctl->json)
-    g_print ("%-28s %-6s %-8s %s\n", "NAME", "USERS", "ACCESS", "DESCRIPTION");
-  for (xmlNode *c = perch_xml_child (reply->data, "chanib"); c; c = perch_xml_next (c, "chanib"))
-    {
-      g_autofree char *name = perch_xml_get (c, "name");
-      g_autofree char *desc = perch_xml_get (c, "description");
-      g_autofree char *uri = perch_xml_get (c, "uri");
-      g_autofree char *users = NULL;
-      g_autofree char *visibility = NULL;
-      for (xmlNode *i = perch_xml_child (c, "info"); i; i = perch_xml_next (i, "info"))
-        {
-          g_autofree char *id = perch_xml_get (i, "id");
-          if (g_strcmp0 (id, "urn:parlano:ma:info:ucnt") == 0)
-            users = perch_xml_text (i);
-          else if (g_strcmp0 (id, "urn:parlano:ma:info:visibilty") == 0)
-            visibility = perch_xml_text (i);
-        }
-      if (ctl->json)
-        {
-          json_builder_begin_object (b);
-          json_builder_set_member_name (b, "name");
-          json_builder_add_string_value (b, name);
-          json_builder_set_member_name (b, "uri");
-          json_builder_add_string_value (b, uri);
-          json_builder_set_member_name (b, "description");
-          json_builder_add_string_value (b, desc ? desc : "");
-          json_builder_set_member_name (b, "users");
-          json_builder_add_int_value (b, users ? g_ascii_strtoll (users, NULL, 10) : 0);
-          json_builder_set_member_name (b, "visibility");
-          json_builder_add_string_value (b, visibility ? visibility : "");
-          json_builder_end_object (b);
-        }
-      else
-        g_print ("%-28s %-6s %-8s %s\n", name, users ? users : "0", visibility ? visibility : "", desc ? desc : "");
-    }
-  json_builder_end_array (b);
-  if (ctl->json)
-    print_json (b);
-  return EXIT_OK;
-}
-
-static void
-print_message (Ctl *ctl, JsonBuilder *b, const char *author, const char *ts, const char *msgid, const char *text)
-{
-  if (ctl->json)
-    {
-      json_builder_begin_object (b);
-      json_builder_set_member_name (b, "id");
-      json_builder_add_string_value (b, msgid ? msgid : "");
-      json_builder_set_member_name (b, "author");
-      json_builder_add_string_value (b, author ? author : "");
-      json_builder_set_member_name (b, "ts");
-      json_builder_add_string_value (b, ts ? ts : "");
-      json_builder_set_member_name (b, "text");
-      json_builder_add_string_value (b, text ? text : "");
-      json_builder_end_object (b);
-      return;
-    }
-  const char *who = author && g_str_has_prefix (author, "sip:") ? author + 4 : author;
-  g_print ("[%.19s] %s: %s\n", ts ? ts : "", who ? who : "?", text ? text : "");
-}
-
-static int
-chat_history (Ctl *ctl, int argc, char **argv)
-{
-  if (argc < 1)
-    {
-      g_printerr ("perchctl: chat history ROOM [COUNT]\n");
-      return EXIT_USAGE;
-    }
-  g_autoptr(GError) error = NULL;
-  guint64 count = 30;
-  if (argc > 1 && !g_ascii_string_to_unsigned (argv[1], 10, 1, 500, &count, NULL))
-    {
-      g_printerr ("perchctl: COUNT is 1 to 500\n");
-      return EXIT_USAGE;
-    }
-  g_autofree char *uri = resolve_room (ctl, argv[0], &error);
-  if (uri == NULL)
-    return fail ("history", error);
-  g_autofree char *data = perch_client_build_history_data (uri, (guint) count);
-  g_autoptr(PerchClientReply) reply = command (ctl, "cmd:bccontext", data, &error);
-  if (reply == NULL)
-    return fail ("history", error);
-  g_autoptr(JsonBuilder) b = json_builder_new ();
-  json_builder_begin_array (b);
-  xmlNode *chanib = perch_xml_child (reply->data, "chanib");
-  for (xmlNode *m = perch_xml_child (chanib, "msg"); m; m = perch_xml_next (m, "msg"))
-    {
-      g_autofree char *author = perch_xml_get (m, "author");
-      g_autofree char *ts = perch_xml_get (m, "ts");
-      g_autofree char *msgid = perch_xml_get (m, "msgid");
-      g_autofree char *text = perch_xml_text (perch_xml_child (m, "chat"));
-      print_message (ctl, b, author, ts, msgid, text);
-    }
-  json_builder_end_array (b);
-  if (ctl->json)
-    print_json (b);
-  return EXIT_OK;
-}
-
-static int
-join_room (Ctl *ctl, const char *uri, GError **error)
-{
-  g_autofree char *data = perch_client_build_join_data (uri);
-  g_autoptr(PerchClientReply) reply = command (ctl, "cmd:join", data, error);
-  return reply != NULL;
-}
-
-static int
-chat_post (Ctl *ctl, int argc, char **argv)
-{
-  if (argc < 2)
-    {
-      g_printerr ("perchctl: chat post ROOM TEXT... (TEXT “-” reads standard input)\n");
-      return EXIT_USAGE;
-    }
-  g_autoptr(GError) error = NULL;
-  g_autofree char *uri = resolve_room (ctl, argv[0], &error);
-  if (uri == NULL || !join_room (ctl, uri, &error))
-    return fail ("post", error);
-  g_autofree char *text = NULL;
-  if (argc == 2 && strcmp (argv[1], "-") == 0)
-    {
-      GString *in = g_string_new (NULL);
-      char buf[4096];
-      size_t n;
-      while ((n = fread (buf, 1, sizeof buf, stdin)) > 0)
-        g_string_append_len (in, buf, n);
-      text = g_string_free (in, FALSE);
-      g_strchomp (text);
-    }
-  else
-    text = g_strjoinv (" ", argv + 1);
-  g_autoptr(GAsyncResult) result = NULL;
-  perch_client_post_async (ctl->client, uri, text, NULL, store_result, &result);
-  if (!perch_client_post_finish (ctl->client, wait_result (&result), &error))
-    return fail ("post", error);
-  return EXIT_OK;
-}
-
-static void
-on_post (PerchClient *client, const char *room, const char *author, const char *text,
-         const char *ts, const char *msgid, Ctl *ctl)
-{
-  if (ctl->json)
-    {
-      /* One JSON object a line, so a script can read the stream. */
-      g_autoptr(JsonBuilder) b = json_builder_new ();
-      print_message (ctl, b, author, ts, msgid, text);
-      g_autoptr(JsonNode) root = json_builder_get_root (b);
-      g_autofree char *line = json_to_string (root, FALSE);
-      g_print ("%s\n", line);
-    }
-  else
-    print_message (ctl, NULL, author, ts, msgid, text);
-  fflush (stdout);
-}
-
-static void
-on_closed (PerchClient *client, GError *error, Ctl *ctl)
-{
-  if (ctl->loop == NULL)
-    return;  /* our own close, after following */
-  if (error != NULL)
-    g_printerr ("perchctl: session ended: %s\n", error->message);
-  g_main_loop_quit (ctl->loop);
-}
-
-static gboolean
-on_interrupt (gpointer user_data)
-{
-  Ctl *ctl = user_data;
-  g_main_loop_quit (ctl->loop);
-  return G_SOURCE_CONTINUE;
-}
-
-static int
-chat_follow (Ctl *ctl, int argc, char **argv)
-{
-  if (argc < 1)
-    {
-      g_printerr ("perchctl: chat follow ROOM\n");
-      return EXIT_USAGE;
-    }
-  g_autoptr(GError) error = NULL;
-  g_autofree char *uri = resolve_room (ctl, argv[0], &error);
-  if (uri == NULL || !join_room (ctl, uri, &error))
-    return fail ("follow", error);
-  g_signal_connect (ctl->client, "post", G_CALLBACK (on_post), ctl);
-  g_signal_connect (ctl->client, "closed", G_CALLBACK (on_closed), ctl);
-  if (!ctl->json)
-    g_printerr ("Following %s; Ctrl-C to stop.\n", argv[0]);
-  ctl->loop = g_main_loop_new (NULL, FALSE);
-  guint intr = g_unix_signal_add (SIGINT, on_interrupt, ctl);
-  guint term = g_unix_signal_add (SIGTERM, on_interrupt, ctl);
-  g_main_loop_run (ctl->loop);
-  g_source_remove (intr);
-  g_source_remove (term);
-  g_clear_pointer (&ctl->loop, g_main_loop_unref);
-  return EXIT_OK;
-}
-
-typedef struct {
-  const char *noun, *verb;
-  int (*func) (Ctl *ctl, int argc, char **argv);
-  const char *usage;
-} Verb;
-
-static const Verb verbs[] = {
-  { "chat", "rooms",   chat_rooms,   "chat rooms [TEXT]           rooms whose name or description has TEXT" },
-  { "chat", "history", chat_history, "chat history ROOM [COUNT]   the last COUNT (30) messages" },
-  { "chat", "post",    chat_post,    "chat post ROOM TEXT...      post TEXT (“-”: standard input)" },
-  { "chat", "follow",  chat_follow,  "chat follow ROOM            print posts as they arrive" },
-};
 
 static void
 usage (void)
 {
-  g_printerr ("Usage: perchctl [OPTION...] NOUN VERB [ARG...]\n\nCommands:\n");
-  for (guint i = 0; i < G_N_ELEMENTS (verbs); i++)
-    g_printerr ("  %s\n", verbs[i].usage);
-  g_printerr ("\nROOM is a room's name or its ma-chan:// URI. The password comes from\n"
-              "$PERCH_PASSWORD, else from a prompt (or the first line of standard input).\n"
+  g_printerr ("Usage: perchctl [OPTION...] NOUN VERB [ARG...] (perchctl --help for the options)\n\n");
+  for (guint i = 0; i < G_N_ELEMENTS (nouns); i++)
+    {
+      usage_noun (&nouns[i], TRUE);
+    }
+  g_printerr ("\n`perchctl NOUN` shows a noun's commands in full. ROOM is a room's name, id\n"
+              "or ma-chan:// URI; users are user@domain, groups group:NAME. Dates are YYYY-MM-DD,\n"
+              "“YYYY-MM-DD HH:MM” (local time) or ISO 8601. The password comes from\n"
+              "$PERCH_PASSWORD, else a prompt (or the first line of standard input).\n"
               "Exit status: 0 ok, 1 refused or failed, 2 usage, 3 sign-in refused,\n"
-              "4 no such room, 5 server unreachable or busy.\n");
+              "4 not found, 5 server unreachable or busy.\n");
 }
+
+/* ---- main ------------------------------------------------------------------------- */
 
 static void
 ctl_clear (Ctl *ctl)
 {
+  api_close (ctl);
+  perchctl_chat_close (ctl);
+  g_clear_pointer (&ctl->server, g_free);
   g_clear_pointer (&ctl->sip, g_free);
   g_clear_pointer (&ctl->user, g_free);
-  g_clear_object (&ctl->client);
+  g_clear_pointer (&ctl->command, g_free);
+  g_clear_pointer (&ctl->api, g_free);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Ctl, ctl_clear)
+
+/* SERVER as a base URL: a scheme when none was given, no trailing slash. */
+static char *
+server_url (const char *server)
+{
+  g_autofree char *url = strstr (server, "://") ? g_strdup (server) : g_strconcat ("http://", server, NULL);
+  gsize len = strlen (url);
+  while (len > 0 && url[len - 1] == '/')
+    url[--len] = '\0';
+  if (g_str_has_suffix (url, "/api/v1"))
+    url[len - strlen ("/api/v1")] = '\0';
+  return g_steal_pointer (&url);
+}
 
 int
 main (int argc, char **argv)
 {
   g_auto(Ctl) ctl = { 0 };
   const GOptionEntry entries[] = {
-    { "sip", 's', 0, G_OPTION_ARG_STRING, &ctl.sip, "perchd's SIP address (default $PERCH_SIP or 127.0.0.1:5060)", "HOST:PORT" },
-    { "tls", 0, 0, G_OPTION_ARG_NONE, &ctl.tls, "Use SIP over TLS", NULL },
-    { "insecure", 'k', 0, G_OPTION_ARG_NONE, &ctl.insecure, "Accept any TLS certificate (demo servers)", NULL },
+    { "server", 'S', 0, G_OPTION_ARG_STRING, &ctl.server,
+      "The room management service (default $PERCH_SERVER or " PERCHCTL_DEFAULT_SERVER ")", "URL" },
     { "user", 'u', 0, G_OPTION_ARG_STRING, &ctl.user, "Sign in as (default $PERCH_USER)", "USER@DOMAIN" },
-    { "json", 0, 0, G_OPTION_ARG_NONE, &ctl.json, "JSON output for scripts", NULL },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &ctl.json, "The service's JSON, for scripts", NULL },
+    { "insecure", 'k', 0, G_OPTION_ARG_NONE, &ctl.insecure, "Accept any TLS certificate (demo servers)", NULL },
+    { "sip", 's', 0, G_OPTION_ARG_STRING, &ctl.sip, "chat: perchd's SIP address (default $PERCH_SIP or 127.0.0.1:5060)", "HOST:PORT" },
+    { "tls", 0, 0, G_OPTION_ARG_NONE, &ctl.tls, "chat: SIP over TLS", NULL },
     { NULL }
   };
   setlocale (LC_ALL, "");
   g_autoptr(GOptionContext) context = g_option_context_new ("NOUN VERB [ARG...] - administer Perch");
   g_option_context_add_main_entries (context, entries, NULL);
   g_option_context_set_strict_posix (context, TRUE);  /* options before the noun */
+  g_option_context_set_description (context,
+    "Nouns: room category message config policy user group addin pool audit chat.\n"
+    "`perchctl` alone lists every command; `perchctl NOUN VERB --help` shows one.\n"
+    "The password comes from $PERCH_PASSWORD or a prompt, never from the command line.\n"
+    "Exit status: 0 ok, 1 refused or failed, 2 usage, 3 sign-in refused, 4 not found,\n"
+    "5 server unreachable or busy.");
   g_autoptr(GError) error = NULL;
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {
       g_printerr ("perchctl: %s\n", error->message);
       return EXIT_USAGE;
     }
-  if (argc < 3)
+  if (argc < 2)
     {
       usage ();
       return EXIT_USAGE;
     }
-  if (ctl.sip == NULL)
-    ctl.sip = g_strdup (g_getenv ("PERCH_SIP") ? g_getenv ("PERCH_SIP") : "127.0.0.1:5060");
-  const Verb *verb = NULL;
-  for (guint i = 0; i < G_N_ELEMENTS (verbs); i++)
-    if (strcmp (verbs[i].noun, argv[1]) == 0 && strcmp (verbs[i].verb, argv[2]) == 0)
-      verb = &verbs[i];
+  const Noun *noun = NULL;
+  for (guint i = 0; i < G_N_ELEMENTS (nouns); i++)
+    if (strcmp (nouns[i].noun, argv[1]) == 0)
+      noun = &nouns[i];
+  if (noun == NULL)
+    {
+      g_printerr ("perchctl: no noun “%s”\n\n", argv[1]);
+      usage ();
+      return EXIT_USAGE;
+    }
+  const PerchctlVerb *verb = NULL;
+  for (const PerchctlVerb *v = noun->verbs; argc > 2 && v->verb; v++)
+    if (strcmp (v->verb, argv[2]) == 0)
+      verb = v;
   if (verb == NULL)
     {
-      g_printerr ("perchctl: no command “%s %s”\n\n", argv[1], argv[2]);
-      usage ();
+      if (argc > 2)
+        g_printerr ("perchctl: no command “%s %s”\n", argv[1], argv[2]);
+      g_printerr ("%s: %s\n", noun->noun, noun->summary);
+      usage_noun (noun, FALSE);
       return EXIT_USAGE;
     }
-  int status = sign_in (&ctl);
-  /* from here on every path ends below, where ctl is cleaned up */
+  ctl.command = g_strdup_printf ("%s %s", noun->noun, verb->verb);
+  ctl.usage = verb->usage;
+  if (ctl.server == NULL)
+    ctl.server = g_strdup (g_getenv ("PERCH_SERVER") ? g_getenv ("PERCH_SERVER") : PERCHCTL_DEFAULT_SERVER);
+  g_autofree char *base = server_url (ctl.server);
+  ctl.api = g_strconcat (base, "/api/v1", NULL);
+  if (ctl.sip == NULL)
+    ctl.sip = g_strdup (g_getenv ("PERCH_SIP") ? g_getenv ("PERCH_SIP") : "127.0.0.1:5060");
+
+  int status = EXIT_OK;
+  if (noun->sip)
+    status = perchctl_chat_sign_in (&ctl);
+  /* from here on every path ends below, where ctl is cleaned up (and the
+   * HTTP token revoked) */
   if (status == EXIT_OK)
     status = verb->func (&ctl, argc - 3, argv + 3);
-  if (ctl.client != NULL)
-    {
-      g_autoptr(GAsyncResult) result = NULL;
-      perch_client_close_async (ctl.client, NULL, store_result, &result);
-      perch_client_close_finish (ctl.client, wait_result (&result), NULL);
-    }
   return status;
 }
