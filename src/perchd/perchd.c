@@ -109,6 +109,7 @@ main (int argc, char **argv)
   g_autofree char *sip_listen = NULL;
   g_autofree char *tls_listen = NULL;
   g_autofree char *http_listen = NULL;
+  g_autofree char *https_listen = NULL;
   g_autofree char *tls_cert = NULL;
   g_autofree char *tls_key = NULL;
   g_auto(GStrv) config = NULL;
@@ -119,7 +120,10 @@ main (int argc, char **argv)
     { "domain", 0, 0, G_OPTION_ARG_STRING, &domain, "SIP domain of a new data dir (default example.test)", "DOMAIN" },
     { "sip-listen", 0, 0, G_OPTION_ARG_STRING, &sip_listen, "SIP over TCP (default 127.0.0.1:5060; port 0 picks one)", "HOST:PORT" },
     { "tls-listen", 0, 0, G_OPTION_ARG_STRING, &tls_listen, "SIP over TLS", "HOST:PORT" },
-    { "http-listen", 0, 0, G_OPTION_ARG_STRING, &http_listen, "Room management service (not in this version)", "HOST:PORT" },
+    { "http-listen", 0, 0, G_OPTION_ARG_STRING, &http_listen,
+      "Room management over plain HTTP, on loopback only (port 0 picks one)", "HOST:PORT" },
+    { "https-listen", 0, 0, G_OPTION_ARG_STRING, &https_listen,
+      "Room management over HTTPS, with the SIP TLS certificate", "HOST:PORT" },
     { "tls-cert", 0, 0, G_OPTION_ARG_FILENAME, &tls_cert, "PEM certificate (default DIR/tls.crt)", "FILE" },
     { "tls-key", 0, 0, G_OPTION_ARG_FILENAME, &tls_key, "PEM private key (default DIR/tls.key)", "FILE" },
     { "config", 'c', 0, G_OPTION_ARG_STRING_ARRAY, &config, "Set a configuration value in the store (repeatable)", "KEY=VALUE" },
@@ -167,11 +171,10 @@ main (int argc, char **argv)
     }
   if (sip_listen == NULL && tls_listen == NULL)
     sip_listen = g_strdup ("127.0.0.1:5060");
-  if (http_listen != NULL)
-    g_printerr ("perchd: --http-listen is accepted but the room management service is not built yet\n");
 
   PerchServerOptions options = {
     .data_dir = data_dir, .domain = domain, .sip_listen = sip_listen, .tls_listen = tls_listen,
+    .http_listen = http_listen, .https_listen = https_listen,
     .tls_cert = tls_cert, .tls_key = tls_key, .demo = demo,
     .config = (const char *const *) config,
   };

@@ -12,6 +12,7 @@
 #include "perch-committer.h"
 #include "perch-server.h"
 #include "perch-sip-service.h"
+#include "perch-web.h"
 
 #define GROUP_COMMIT_MAX 10000
 
@@ -21,8 +22,11 @@ struct _PerchServer {
   PerchCommitter  *committer;
   PerchChannel    *channel;
   PerchSipService *sip;
+  PerchWeb        *web;           /* room management service; NULL when not asked for */
   char            *sip_address;
   char            *tls_address;
+  char            *http_address;
+  char            *https_address;
   char            *ready_line;
 };
 
@@ -175,16 +179,62 @@ perch_server_new (const PerchServerOptions *options, GError **error)
         }
       g_string_append_printf (ready, " sip=%s", server->sip_address);
     }
+  /* One certificate for SIP over TLS and HTTPS, loaded once. */
+  g_autoptr(GTlsCertificate) cert = NULL;
+  if (options->tls_listen != NULL || options->https_listen != NULL)
+    {
+      cert = load_certificate (server, options, domain, error);
+      if (cert == NULL)
+        {
+          g_string_free (ready, TRUE);
+          return NULL;
+        }
+    }
   if (options->tls_listen != NULL)
     {
-      g_autoptr(GTlsCertificate) cert = load_certificate (server, options, domain, error);
-      server->tls_address = cert ? perch_sip_service_listen (server->sip, options->tls_listen, cert, error) : NULL;
+      server->tls_address = perch_sip_service_listen (server->sip, options->tls_listen, cert, error);
       if (server->tls_address == NULL)
         {
           g_string_free (ready, TRUE);
           return NULL;
         }
       g_string_append_printf (ready, " tls=%s", server->tls_address);
+    }
+  if (options->http_listen != NULL || options->https_listen != NULL)
+    {
+      server->web = perch_web_new (server->channel, server->store, cert, error);
+      if (server->web != NULL && options->http_listen != NULL)
+        server->http_address = perch_web_listen (server->web, options->http_listen, FALSE, error);
+      if (server->web != NULL && options->https_listen != NULL &&
+          (options->http_listen == NULL || server->http_address != NULL))
+        server->https_address = perch_web_listen (server->web, options->https_listen, TRUE, error);
+      if (server->web == NULL || (options->http_listen && !server->http_address) ||
+          (options->https_listen && !server->https_address))
+        {
+          g_string_free (ready, TRUE);
+          return NULL;
+        }
+      if (server->http_address)
+        g_string_append_printf (ready, " http=%s", server->http_address);
+      if (server->https_address)
+        g_string_append_printf (ready, " https=%s", server->https_address);
+      /* Provisioning tells clients where rooms are managed: HTTPS when there
+       * is, and a host they can reach rather than a wildcard address. */
+      const char *address = server->https_address ? server->https_address : server->http_address;
+      g_autofree char *host = NULL;
+      guint16 port = 0;
+      if (perch_parse_host_port (address, &host, &port, NULL))
+        {
+          g_autoptr(GInetAddress) inet = g_inet_address_new_from_string (host);
+          gboolean wildcard = inet != NULL && g_inet_address_get_is_any (inet);
+          g_autofree char *url = g_strdup_printf ("%s://%s%s%s:%u/api/v1/",
+                                                  server->https_address ? "https" : "http",
+                                                  !wildcard && strchr (host, ':') ? "[" : "",
+                                                  wildcard ? domain : host,
+                                                  !wildcard && strchr (host, ':') ? "]" : "",
+                                                  port);
+          perch_sip_service_set_web_url (server->sip, url);
+        }
     }
   g_string_append_printf (ready, " domain=%s", domain);
   server->ready_line = g_string_free (ready, FALSE);
@@ -196,6 +246,12 @@ perch_server_free (PerchServer *server)
 {
   if (server == NULL)
     return;
+  /* The web service first: its requests reach the channel and the store. */
+  if (server->web)
+    {
+      perch_web_stop (server->web);
+      g_clear_object (&server->web);
+    }
   if (server->sip)
     perch_sip_service_free (server->sip);
   /* Posts still being written complete (their callbacks need the channel)
@@ -211,6 +267,8 @@ perch_server_free (PerchServer *server)
     perch_store_close (server->store);
   g_free (server->sip_address);
   g_free (server->tls_address);
+  g_free (server->http_address);
+  g_free (server->https_address);
   g_free (server->ready_line);
   g_free (server->data_dir);
   g_free (server);
@@ -232,6 +290,18 @@ const char *
 perch_server_get_tls_address (PerchServer *server)
 {
   return server->tls_address;
+}
+
+const char *
+perch_server_get_http_address (PerchServer *server)
+{
+  return server->http_address;
+}
+
+const char *
+perch_server_get_https_address (PerchServer *server)
+{
+  return server->https_address;
 }
 
 const char *

@@ -16,6 +16,8 @@ typedef struct {
   const char *domain;       /* only used when the data dir is new; default example.test */
   const char *sip_listen;   /* HOST:PORT or NULL for none */
   const char *tls_listen;   /* HOST:PORT or NULL */
+  const char *http_listen;  /* room management over plain HTTP: loopback HOST:PORT only, or NULL */
+  const char *https_listen; /* room management over HTTPS (the SIP TLS certificate), or NULL */
   const char *tls_cert;     /* PEM files; NULL: <data-dir>/tls.{crt,key}, generated in demo mode */
   const char *tls_key;
   gboolean    demo;         /* seed an empty data dir with the demo pool */
@@ -26,10 +28,13 @@ PerchServer *perch_server_new (const PerchServerOptions *options, GError **error
 void         perch_server_free (PerchServer *server);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PerchServer, perch_server_free)
 
-/* "perchd ready sip=127.0.0.1:5060 tls=127.0.0.1:5061" */
+/* "perchd ready sip=127.0.0.1:5060 tls=127.0.0.1:5061 http=127.0.0.1:8080 domain=..." */
 const char  *perch_server_get_ready_line (PerchServer *server);
 const char  *perch_server_get_sip_address (PerchServer *server);
 const char  *perch_server_get_tls_address (PerchServer *server);
+/* The room management service's bound addresses, NULL when not listening. */
+const char  *perch_server_get_http_address (PerchServer *server);
+const char  *perch_server_get_https_address (PerchServer *server);
 const char  *perch_server_get_domain (PerchServer *server);
 PerchStore  *perch_server_get_store (PerchServer *server);
 

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* perch-web.h: the HTTP room management service inside perchd.
+ *
+ * A PerchWeb owns one SoupServer. It authenticates each request (bearer
+ * tokens from POST /api/v1/login, HTTP Basic over TLS or loopback), parses
+ * and checks the JSON it is given, calls the administration layer
+ * (perch-admin.h), which holds every rule, and answers in JSON. Nothing here
+ * decides who may do what.
+ *
+ * The routes are data (perch_web_routes()); the OpenAPI document served at
+ * /api/v1/openapi.json is generated from the same table, so the two cannot
+ * drift apart. */
+#pragma once
+
+#include <gio/gio.h>
+#include "perch-channel.h"
+
+G_BEGIN_DECLS
+
+#define PERCH_WEB_MAX_BODY      (1024 * 1024)  /* bytes of one request body */
+#define PERCH_WEB_MAX_DEPTH     32             /* nesting of JSON arrays and objects */
+#define PERCH_WEB_TOKEN_LIFETIME_S 3600
+
+#define PERCH_TYPE_WEB (perch_web_get_type ())
+G_DECLARE_FINAL_TYPE (PerchWeb, perch_web, PERCH, WEB, GObject)
+
+/* CERT (may be NULL) is what HTTPS listeners present. */
+PerchWeb *perch_web_new (PerchChannel *channel, PerchStore *store, GTlsCertificate *cert, GError **error);
+
+/* Listens on HOST:PORT (port 0 picks one) and returns the bound address
+ * ("127.0.0.1:41234"). Plain HTTP (TLS FALSE) is refused unless HOST is a
+ * loopback address: tokens and passwords would cross the network in clear. */
+char *perch_web_listen (PerchWeb *web, const char *host_port, gboolean tls, GError **error);
+
+/* Closes every listener and connection. */
+void  perch_web_stop (PerchWeb *web);
+
+/* The route table: method and path template ("/api/v1/rooms/{room}") of
+ * each route, ending with a NULL method. */
+typedef struct {
+  const char *method;
+  const char *path;
+} PerchWebRouteInfo;
+
+const PerchWebRouteInfo *perch_web_routes (void);
+
+/* The OpenAPI 3.0 document, as served. */
+char *perch_web_openapi_json (void);
+
+G_END_DECLS
