@@ -275,6 +275,18 @@ test_room (void)
   g_assert_cmpuint (n_items (managed), ==, 1);
   g_assert_nonnull (find_item (managed, "name", "Ops"));
 
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (ctl ("admin", &out, "--json", "room", "list", "--min-size-mb", "0.0001", "--sort", "size",
+                        "--order", "desc"), ==, 0);
+  g_autoptr(JsonNode) big = parse_json (out);
+  g_assert_nonnull (find_item (big, "name", "General"));     /* the demo's history */
+  g_assert_null (find_item (big, "name", "Ops"));            /* empty */
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (ctl ("alice", &out, "--json", "room", "list", "--type", "auditorium"), ==, 0);
+  g_autoptr(JsonNode) auditoriums = parse_json (out);
+  g_assert_cmpuint (n_items (auditoriums), ==, 1);
+  g_assert_nonnull (find_item (auditoriums, "name", "Announcements"));
+
   /* paging: one page and its cursor, or --all */
   g_clear_pointer (&out, g_free);
   g_assert_cmpint (ctl ("admin", &out, "--json", "room", "list", "--limit", "2"), ==, 0);
