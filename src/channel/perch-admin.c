@@ -1052,18 +1052,48 @@ perch_admin_history (PerchChannel *channel, const PerchPrincipal *actor, const c
     return NULL;
   if (limit == 0 || limit > MAX_PAGE)
     limit = 100;
-  GPtrArray *msgs;
-  if (after_us > 0)
-    msgs = perch_store_messages_range (channel->store, r->info->id, 0, after_us, 0, limit, error);
-  else
-    msgs = perch_store_history (channel->store, r->info->id, before_id, limit, error);
-  if (msgs == NULL)
-    return NULL;
-  if (!actor->admin)
-    for (guint i = msgs->len; i > 0; i--)
-      if (((PerchMessage *) g_ptr_array_index (msgs, i - 1))->state == PERCH_MSG_REMOVED)
-        g_ptr_array_remove_index (msgs, i - 1);
-  return msgs;
+  if (actor->admin)
+    return after_us > 0 ? perch_store_messages_range (channel->store, r->info->id, 0, after_us, 0, limit, error)
+                        : perch_store_history (channel->store, r->info->id, before_id, limit, error);
+  /* Readers do not see removed messages; keep reading until the page holds
+   * LIMIT readable ones or the room has no more. */
+  GPtrArray *out = g_ptr_array_new_with_free_func ((GDestroyNotify) perch_message_free);
+  gint64 before = before_id, after = 0;
+  for (;;)
+    {
+      g_autoptr(GPtrArray) msgs = after_us > 0
+        ? perch_store_messages_range (channel->store, r->info->id, after, after_us, 0, limit, error)
+        : perch_store_history (channel->store, r->info->id, before, limit, error);
+      if (msgs == NULL)
+        {
+          g_ptr_array_unref (out);
+          return NULL;
+        }
+      if (after_us > 0)
+        {
+          for (guint i = 0; i < msgs->len && out->len < limit; i++)
+            {
+              PerchMessage *m = g_ptr_array_index (msgs, i);
+              after = m->id;
+              if (m->state != PERCH_MSG_REMOVED)
+                g_ptr_array_add (out, g_steal_pointer (&g_ptr_array_index (msgs, i)));
+            }
+        }
+      else
+        {
+          /* Oldest first: collect newest-last, in front of what is there. */
+          for (guint i = msgs->len; i > 0 && out->len < limit; i--)
+            {
+              PerchMessage *m = g_ptr_array_index (msgs, i - 1);
+              before = m->id;
+              if (m->state != PERCH_MSG_REMOVED)
+                g_ptr_array_insert (out, 0, g_steal_pointer (&g_ptr_array_index (msgs, i - 1)));
+            }
+        }
+      if (msgs->len < limit || out->len >= limit)
+        break;
+    }
+  return out;
 }
 
 gint64

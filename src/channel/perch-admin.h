@@ -123,7 +123,8 @@ typedef struct {
 #define PERCH_ROOM_PATCH_INIT { .privacy = -1, .type = -1, .disabled = -1, .invitations = -1 }
 
 /* Name and category are required; ACTOR must be a creator in the category
- * (or an administrator) and becomes a manager. ROOM->id is filled in. */
+ * (or an administrator) and becomes a manager. The view returned has the
+ * new room's id. */
 PerchRoomView *perch_admin_room_create (PerchChannel *channel, const PerchPrincipal *actor,
                                         const PerchRoomInfo *room, const char *category,
                                         GError **error);

@@ -223,14 +223,17 @@ provisioning_document (PerchSipService *service, const char *user)
 {
   const PerchChannelConfig *c = perch_channel_get_config (service->channel);
   gboolean enabled = perch_channel_user_may_chat (service->channel, user, NULL);
+  /* The configured room management URL wins over the listener's own. */
+  g_autofree char *configured = perch_channel_config_value (service->channel, "room_management_url");
+  const char *web_url = configured && *configured ? configured : service->web_url;
   GString *doc = g_string_new ("<provisionGroupList xmlns=\"http://schemas.microsoft.com/2006/09/sip/provisiongrouplist-notification\">"
                                "<provisionGroup name=\"persistentChatConfiguration\"><propertyEntryList>");
   const char *props[][2] = {
     { "EnablePersistentChat", enabled ? "true" : "false" },
     { "DefaultPersistentChatPoolUri", c->pool_uri },
     { "PersistentChatPoolUris", c->pool_uri },
-    { "PersistentChatWebManagerUriInt", service->web_url ? service->web_url : "" },
-    { "PersistentChatWebManagerUriExt", service->web_url ? service->web_url : "" },
+    { "PersistentChatWebManagerUriInt", web_url ? web_url : "" },
+    { "PersistentChatWebManagerUriExt", web_url ? web_url : "" },
   };
   for (guint i = 0; i < G_N_ELEMENTS (props); i++)
     {

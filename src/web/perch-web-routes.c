@@ -232,6 +232,16 @@ handle_config_patch (PerchWebRequest *req)
         fail (req, PERCH_ERROR_BAD_REQUEST, message);
         return;
       }
+  /* And every value is valid, so a bad later value leaves nothing half applied. */
+  for (GList *l = keys; l; l = l->next)
+    {
+      g_autofree char *value = scalar_text (json_object_get_member (req->body, l->data));
+      if (!perch_channel_config_validate (l->data, value, &error))
+        {
+          perch_web_reply_error (req, error);
+          return;
+        }
+    }
   for (GList *l = keys; l; l = l->next)
     {
       g_autofree char *value = scalar_text (json_object_get_member (req->body, l->data));
