@@ -59,7 +59,7 @@ typedef struct {
   const char *key;
   const char *fallback;
   gint64      min, max;        /* for numbers; min > max: not a number */
-  const char *kind;            /* "number", "bool", "sip", "sip-list", "url", "choice:a|b" */
+  const char *kind;            /* "number", "bool", "sip", "sip-list", "url", "path", "command", "choice:a|b" */
 } ConfigKey;
 
 static const ConfigKey config_table[] = {
@@ -77,6 +77,18 @@ static const ConfigKey config_table[] = {
   { "server_uri",               NULL,    1, 0,             "sip" },
   { "pool_state",               "normal", 1, 0,            "choice:normal|failed-over" },
   { "active_servers",           "",      1, 0,             "sip-list" },
+  /* the compliance service (perch-compliance.h) */
+  { "compliance_enabled",       "false", 1, 0,             "bool" },
+  { "compliance_run_interval",  "900",   60, 2592000,      "number" },  /* 1 minute to 30 days */
+  { "compliance_batch",         "5000",  1, 100000,        "number" },
+  { "compliance_adapter",       "xml",   1, 0,             "choice:xml|command" },
+  { "compliance_output_dir",    "",      1, 0,             "path" },    /* "": <data-dir>/compliance */
+  { "compliance_one_room_per_file", "false", 1, 0,         "bool" },
+  { "compliance_add_room_details", "false", 1, 0,          "bool" },
+  { "compliance_add_user_details", "false", 1, 0,          "bool" },
+  { "compliance_create_attachment_manifest", "false", 1, 0, "bool" },
+  { "compliance_command",       "",      1, 0,             "command" },
+  { "compliance_command_timeout", "300", 1, 86400,         "number" },
 };
 
 const char *const perch_channel_config_keys[] = {
@@ -84,6 +96,10 @@ const char *const perch_channel_config_keys[] = {
   "search_limit", "commands_per_second", "max_pending_writes", "session_expires",
   "enable_persistent_chat", "room_management_url", "pool_uri", "server_uri", "pool_state",
   "active_servers",
+  "compliance_enabled", "compliance_run_interval", "compliance_batch", "compliance_adapter",
+  "compliance_output_dir", "compliance_one_room_per_file", "compliance_add_room_details",
+  "compliance_add_user_details", "compliance_create_attachment_manifest", "compliance_command",
+  "compliance_command_timeout",
   NULL,
 };
 
@@ -147,6 +163,31 @@ perch_channel_config_validate (const char *key, const char *value, GError **erro
           if (*parts[i] && uri == NULL)
             goto bad;
         }
+      return TRUE;
+    }
+  if (strcmp (k->kind, "path") == 0)
+    {
+      /* Absolute, so it cannot depend on perchd's working directory; no
+       * control characters, so it reads back the same in logs and UIs. */
+      if (*value == '\0')
+        return TRUE;
+      if (value[0] != '/' || strlen (value) >= 4096 || !g_utf8_validate (value, -1, NULL))
+        goto bad;
+      for (const char *p = value; *p; p++)
+        if ((guchar) *p < 0x20 || *p == 0x7f)
+          goto bad;
+      return TRUE;
+    }
+  if (strcmp (k->kind, "command") == 0)
+    {
+      /* An absolute executable and its arguments, split as a shell would
+       * but run without one: no PATH lookup, no shell expansion. */
+      g_auto(GStrv) argv = NULL;
+      if (*value == '\0')
+        return TRUE;
+      if (strlen (value) >= 4096 || !g_utf8_validate (value, -1, NULL) ||
+          !g_shell_parse_argv (value, NULL, &argv, NULL) || argv[0][0] != '/')
+        goto bad;
       return TRUE;
     }
   if (g_str_has_prefix (k->kind, "choice:"))

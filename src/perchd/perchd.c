@@ -11,6 +11,7 @@
 #include <glib-unix.h>
 #include <glib/gi18n.h>
 
+#include "perch-compliance.h"
 #include "perch-server.h"
 #include "perch-sip-digest.h"
 
@@ -98,6 +99,26 @@ static gboolean
 on_signal (gpointer user_data)
 {
   g_main_loop_quit (user_data);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+compliance_ran (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GError) error = NULL;
+  guint64 events = 0;
+  if (perch_compliance_run_now_finish (PERCH_COMPLIANCE (source), result, &events, &error))
+    g_printerr ("perchd: compliance run: %" G_GUINT64_FORMAT " events delivered\n", events);
+  else
+    g_printerr ("perchd: compliance run failed: %s\n", error->message);
+}
+
+/* SIGUSR1 runs compliance now: an operator's hook, until the management
+ * API has its own. */
+static gboolean
+on_usr1 (gpointer user_data)
+{
+  perch_compliance_run_now_async (perch_server_get_compliance (user_data), NULL, compliance_ran, NULL);
   return G_SOURCE_CONTINUE;
 }
 
@@ -192,6 +213,9 @@ main (int argc, char **argv)
         g_printerr ("  %s@%s  password %s\n", perch_demo_credentials[i], perch_server_get_domain (server),
                     perch_demo_credentials[i + 1]);
     }
+  /* Before the ready line: a SIGUSR1 sent once it is out must not find
+   * the default action (termination). */
+  guint usr1 = g_unix_signal_add (SIGUSR1, on_usr1, server);
   g_print ("%s\n", perch_server_get_ready_line (server));
   fflush (stdout);
 
@@ -201,6 +225,7 @@ main (int argc, char **argv)
   g_source_remove (term);
   g_source_remove (intr);
   perch_server_free (server);
+  g_source_remove (usr1);
   g_printerr ("perchd: stopped\n");
   return 0;
 }

@@ -10,6 +10,7 @@
 
 #include "perch-channel.h"
 #include "perch-committer.h"
+#include "perch-compliance.h"
 #include "perch-server.h"
 #include "perch-sip-service.h"
 #include "perch-web.h"
@@ -21,6 +22,7 @@ struct _PerchServer {
   PerchStore      *store;
   PerchCommitter  *committer;
   PerchChannel    *channel;
+  PerchCompliance *compliance;    /* the compliance outbox's service */
   PerchSipService *sip;
   PerchWeb        *web;           /* room management service; NULL when not asked for */
   char            *sip_address;
@@ -164,6 +166,9 @@ perch_server_new (const PerchServerOptions *options, GError **error)
   server->channel = perch_channel_new (server->store, server->committer, error);
   if (server->channel == NULL)
     return NULL;
+  server->compliance = perch_compliance_new (server->store, server->channel, server->data_dir, error);
+  if (server->compliance == NULL)
+    return NULL;
   PerchSipServiceConfig sip_config = {
     .session_expires = (guint) perch_store_config_get_int (server->store, "session_expires", 1800),
   };
@@ -259,6 +264,11 @@ perch_server_free (PerchServer *server)
    * before the store closes. */
   if (server->committer)
     perch_committer_flush (server->committer);
+  /* Compliance before the channel, whose configuration it reads; stopping
+   * waits for a run's thread. */
+  if (server->compliance)
+    perch_compliance_stop (server->compliance);
+  g_clear_object (&server->compliance);
   if (server->channel)
     perch_channel_free (server->channel);
   if (server->committer)
@@ -314,4 +324,10 @@ PerchStore *
 perch_server_get_store (PerchServer *server)
 {
   return server->store;
+}
+
+PerchCompliance *
+perch_server_get_compliance (PerchServer *server)
+{
+  return server->compliance;
 }

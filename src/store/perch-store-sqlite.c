@@ -191,6 +191,38 @@ static const char *const migrations[] = {
   "  DELETE FROM room_stats WHERE room_id = old.room_id AND last_post_us = 0"
   "    AND NOT EXISTS (SELECT 1 FROM messages WHERE room_id = old.room_id);"
   "END;",
+
+  /* 3: the compliance service (issue 4) */
+  /* One row per range of the outbox handed to an adapter. A range is
+   * recorded here (planned) before the adapter sees it, and marked done in
+   * the transaction that deletes its events, so after a crash the planned
+   * row says exactly what to redo. AUTOINCREMENT: run ids reach external
+   * commands, and must not come back after old rows are pruned. */
+  "CREATE TABLE compliance_runs ("
+  "  id             INTEGER PRIMARY KEY AUTOINCREMENT,"
+  "  first_event_id INTEGER NOT NULL,"
+  "  last_event_id  INTEGER NOT NULL,"
+  "  adapter        TEXT NOT NULL,"
+  "  started_us     INTEGER NOT NULL,"
+  "  finished_us    INTEGER,"
+  "  state          TEXT NOT NULL CHECK (state IN ('planned', 'done', 'failed')),"
+  "  error          TEXT,"
+  "  events         INTEGER NOT NULL DEFAULT 0,"
+  "  duration_ms    INTEGER);"
+  /* Pending events per type, kept by triggers so that the status page
+   * reads a few rows instead of counting an outbox that may hold days of
+   * events while an adapter is failing. */
+  "CREATE TABLE event_counts ("
+  "  type TEXT PRIMARY KEY NOT NULL,"
+  "  n    INTEGER NOT NULL) WITHOUT ROWID;"
+  "INSERT INTO event_counts (type, n) SELECT type, count(*) FROM events GROUP BY type;"
+  "CREATE TRIGGER events_count_insert AFTER INSERT ON events BEGIN"
+  "  INSERT INTO event_counts (type, n) VALUES (new.type, 1)"
+  "  ON CONFLICT (type) DO UPDATE SET n = n + 1;"
+  "END;"
+  "CREATE TRIGGER events_count_delete AFTER DELETE ON events BEGIN"
+  "  UPDATE event_counts SET n = n - 1 WHERE type = old.type;"
+  "END;",
 };
 
 /* ---- the store object and statement helpers --------------------------- */
@@ -2513,6 +2545,253 @@ sqlite_messages_range (PerchStore *store, const char *room_id, gint64 after_id, 
   return g_steal_pointer (&out);
 }
 
+/* ---- the compliance service ------------------------------------------------------ */
+
+static PerchStore *
+sqlite_open_again (PerchStore *store, GError **error)
+{
+  PerchSqliteStore *self = SELF (store);
+  const char *path = sqlite3_db_filename (self->db, "main");
+
+  if (path == NULL || *path == '\0')
+    {
+      g_set_error_literal (error, PERCH_ERROR, PERCH_ERROR_FAILED, "the store has no file to open again");
+      return NULL;
+    }
+  return perch_store_open_sqlite (path, error);
+}
+
+static gboolean
+sqlite_events_summary (PerchStore *store, gint64 *counts, gint64 *oldest_us, GError **error)
+{
+  PerchSqliteStore *self = SELF (store);
+  int rc;
+
+  memset (counts, 0, sizeof (gint64) * (PERCH_EVENT_CLEAR + 1));
+  {
+    g_autoptr(PerchSqlStmt) stmt = MAIN_STMT (self, "SELECT type, n FROM event_counts", error);
+    if (stmt == NULL)
+      return FALSE;
+    while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+      {
+        PerchEventType type;
+        gint64 n = sqlite3_column_int64 (stmt, 1);
+        if (event_type_from_string ((const char *) sqlite3_column_text (stmt, 0), &type))
+          counts[type] = n;
+        counts[0] += n;
+      }
+    if (rc != SQLITE_DONE)
+      return set_db_error (self->db, error, "counting events");
+  }
+  if (oldest_us != NULL)
+    {
+      /* The oldest pending event is the first by id: ids follow commits. */
+      g_autoptr(PerchSqlStmt) stmt = MAIN_STMT (self, "SELECT ts_us FROM events ORDER BY id LIMIT 1", error);
+      if (stmt == NULL)
+        return FALSE;
+      rc = sqlite3_step (stmt);
+      if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return set_db_error (self->db, error, "reading the oldest event");
+      *oldest_us = rc == SQLITE_ROW ? sqlite3_column_int64 (stmt, 0) : 0;
+    }
+  return TRUE;
+}
+
+/* Old runs are kept for the status page, not forever. */
+#define COMPLIANCE_RUNS_KEPT 1000
+
+static gint64
+sqlite_compliance_plan (PerchStore *store, gint64 first_id, gint64 last_id, gint64 events,
+                        const char *adapter, GError **error)
+{
+  PerchSqliteStore *self = SELF (store);
+  gint64 id;
+
+  if (!MAIN_BEGIN (self, error))
+    return 0;
+  {
+    g_autoptr(PerchSqlStmt) stmt =
+      MAIN_STMT (self, "DELETE FROM compliance_runs WHERE state <> 'planned'"
+                       " AND id <= (SELECT max(id) FROM compliance_runs) - ?1", error);
+    if (stmt == NULL)
+      goto fail;
+    sqlite3_bind_int64 (stmt, 1, COMPLIANCE_RUNS_KEPT);
+    if (!run (self->db, stmt, error, "pruning compliance runs"))
+      goto fail;
+  }
+  {
+    g_autoptr(PerchSqlStmt) stmt =
+      MAIN_STMT (self, "INSERT INTO compliance_runs (first_event_id, last_event_id, adapter, started_us, state, events)"
+                       " VALUES (?1, ?2, ?3, ?4, 'planned', ?5)", error);
+    if (stmt == NULL)
+      goto fail;
+    sqlite3_bind_int64 (stmt, 1, first_id);
+    sqlite3_bind_int64 (stmt, 2, last_id);
+    bind_text (stmt, 3, adapter);
+    sqlite3_bind_int64 (stmt, 4, perch_now_us ());
+    sqlite3_bind_int64 (stmt, 5, events);
+    if (!run (self->db, stmt, error, "planning a compliance run"))
+      goto fail;
+    id = sqlite3_last_insert_rowid (self->db);
+  }
+  /* synchronous=FULL: once this returns, the plan survives a crash. */
+  if (!MAIN_COMMIT (self, error))
+    goto fail;
+  return id;
+
+fail:
+  MAIN_ROLLBACK (self);
+  return 0;
+}
+
+/* The range of a planned run, NOT_FOUND when RUN_ID is not planned. */
+static gboolean
+planned_range (PerchSqliteStore *self, gint64 run_id, gint64 *first, gint64 *last, GError **error)
+{
+  g_autoptr(PerchSqlStmt) stmt =
+    MAIN_STMT (self, "SELECT first_event_id, last_event_id FROM compliance_runs"
+                     " WHERE id = ?1 AND state = 'planned'", error);
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, run_id);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_DONE)
+    {
+      g_set_error (error, PERCH_ERROR, PERCH_ERROR_NOT_FOUND,
+                   "no planned compliance run %" G_GINT64_FORMAT, run_id);
+      return FALSE;
+    }
+  if (rc != SQLITE_ROW)
+    return set_db_error (self->db, error, "reading a compliance run");
+  *first = sqlite3_column_int64 (stmt, 0);
+  *last = sqlite3_column_int64 (stmt, 1);
+  return TRUE;
+}
+
+static gboolean
+sqlite_compliance_done (PerchStore *store, gint64 run_id, gint64 duration_ms, GError **error)
+{
+  PerchSqliteStore *self = SELF (store);
+  gint64 first = 0, last = 0;
+
+  if (!MAIN_BEGIN (self, error))
+    return FALSE;
+  if (!planned_range (self, run_id, &first, &last, error))
+    goto fail;
+  {
+    g_autoptr(PerchSqlStmt) stmt = MAIN_STMT (self, "DELETE FROM events WHERE id BETWEEN ?1 AND ?2", error);
+    if (stmt == NULL)
+      goto fail;
+    sqlite3_bind_int64 (stmt, 1, first);
+    sqlite3_bind_int64 (stmt, 2, last);
+    if (!run (self->db, stmt, error, "deleting delivered events"))
+      goto fail;
+  }
+  {
+    g_autoptr(PerchSqlStmt) stmt =
+      MAIN_STMT (self, "UPDATE compliance_runs SET state = 'done', finished_us = ?2, duration_ms = ?3,"
+                       " error = NULL WHERE id = ?1", error);
+    if (stmt == NULL)
+      goto fail;
+    sqlite3_bind_int64 (stmt, 1, run_id);
+    sqlite3_bind_int64 (stmt, 2, perch_now_us ());
+    sqlite3_bind_int64 (stmt, 3, duration_ms);
+    if (!run (self->db, stmt, error, "finishing a compliance run"))
+      goto fail;
+  }
+  if (!MAIN_COMMIT (self, error))
+    goto fail;
+  return TRUE;
+
+fail:
+  MAIN_ROLLBACK (self);
+  return FALSE;
+}
+
+static gboolean
+sqlite_compliance_failed (PerchStore *store, gint64 run_id, const char *message, gint64 duration_ms,
+                          GError **error)
+{
+  PerchSqliteStore *self = SELF (store);
+  g_autoptr(PerchSqlStmt) stmt =
+    MAIN_STMT (self, "UPDATE compliance_runs SET state = 'failed', error = ?2, finished_us = ?3,"
+                     " duration_ms = ?4 WHERE id = ?1 AND state = 'planned'", error);
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, run_id);
+  bind_text (stmt, 2, message != NULL ? message : "failed");
+  sqlite3_bind_int64 (stmt, 3, perch_now_us ());
+  sqlite3_bind_int64 (stmt, 4, duration_ms);
+  if (!run (self->db, stmt, error, "recording a failed compliance run"))
+    return FALSE;
+  if (sqlite3_changes (self->db) == 0)
+    {
+      g_set_error (error, PERCH_ERROR, PERCH_ERROR_NOT_FOUND,
+                   "no planned compliance run %" G_GINT64_FORMAT, run_id);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+run_state_from_string (const char *s, PerchRunState *out)
+{
+  for (int st = PERCH_RUN_PLANNED; st <= PERCH_RUN_FAILED; st++)
+    if (s != NULL && strcmp (s, perch_run_state_to_string (st)) == 0)
+      {
+        *out = (PerchRunState) st;
+        return TRUE;
+      }
+  return FALSE;
+}
+
+static GPtrArray *
+sqlite_compliance_runs (PerchStore *store, gint64 before_id, guint limit, GError **error)
+{
+  PerchSqliteStore *self = SELF (store);
+  g_autoptr(PerchSqlStmt) stmt =
+    MAIN_STMT (self, "SELECT id, first_event_id, last_event_id, adapter, started_us, ifnull(finished_us, 0),"
+                     " state, error, events, ifnull(duration_ms, 0)"
+                     " FROM compliance_runs WHERE id < ?1 ORDER BY id DESC LIMIT ?2", error);
+  g_autoptr(GPtrArray) out = NULL;
+  int rc;
+
+  if (stmt == NULL)
+    return NULL;
+  out = g_ptr_array_new_with_free_func ((GDestroyNotify) perch_compliance_run_free);
+  sqlite3_bind_int64 (stmt, 1, before_id > 0 ? before_id : G_MAXINT64);
+  sqlite3_bind_int64 (stmt, 2, limit_value (limit));
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      g_autoptr(PerchComplianceRun) r = g_new0 (PerchComplianceRun, 1);
+      r->id = sqlite3_column_int64 (stmt, 0);
+      r->first_event_id = sqlite3_column_int64 (stmt, 1);
+      r->last_event_id = sqlite3_column_int64 (stmt, 2);
+      r->adapter = column_dup (stmt, 3);
+      r->started_us = sqlite3_column_int64 (stmt, 4);
+      r->finished_us = sqlite3_column_int64 (stmt, 5);
+      if (!run_state_from_string ((const char *) sqlite3_column_text (stmt, 6), &r->state))
+        {
+          g_set_error (error, PERCH_ERROR, PERCH_ERROR_FAILED, "compliance run %" G_GINT64_FORMAT
+                       " has an unknown state", r->id);
+          return NULL;
+        }
+      r->error = column_dup (stmt, 7);
+      r->events = sqlite3_column_int64 (stmt, 8);
+      r->duration_ms = sqlite3_column_int64 (stmt, 9);
+      g_ptr_array_add (out, g_steal_pointer (&r));
+    }
+  if (rc != SQLITE_DONE)
+    {
+      set_db_error (self->db, error, "reading compliance runs");
+      return NULL;
+    }
+  return g_steal_pointer (&out);
+}
+
 static const PerchStoreBackend sqlite_backend = {
   .name = "sqlite",
   .close = sqlite_close,
@@ -2556,4 +2835,10 @@ static const PerchStoreBackend sqlite_backend = {
   .audit_list = sqlite_audit_list,
   .import_messages = sqlite_import_messages,
   .messages_range = sqlite_messages_range,
+  .open_again = sqlite_open_again,
+  .events_summary = sqlite_events_summary,
+  .compliance_plan = sqlite_compliance_plan,
+  .compliance_done = sqlite_compliance_done,
+  .compliance_failed = sqlite_compliance_failed,
+  .compliance_runs = sqlite_compliance_runs,
 };

@@ -146,6 +146,28 @@ perch_audit_entry_free (PerchAuditEntry *entry)
   g_free (entry);
 }
 
+const char *
+perch_run_state_to_string (PerchRunState state)
+{
+  switch (state)
+    {
+    case PERCH_RUN_PLANNED: return "planned";
+    case PERCH_RUN_DONE:    return "done";
+    case PERCH_RUN_FAILED:  return "failed";
+    default:                return NULL;
+    }
+}
+
+void
+perch_compliance_run_free (PerchComplianceRun *run)
+{
+  if (run == NULL)
+    return;
+  g_free (run->adapter);
+  g_free (run->error);
+  g_free (run);
+}
+
 PerchCategory *
 perch_category_copy (const PerchCategory *cat)
 {
@@ -476,4 +498,48 @@ perch_store_messages_range (PerchStore *store, const char *room_id, gint64 after
 {
   g_return_val_if_fail (store != NULL, NULL);
   return store->backend->messages_range (store, room_id, after_id, from_us, to_us, limit, error);
+}
+
+PerchStore *
+perch_store_open_again (PerchStore *store, GError **error)
+{
+  g_return_val_if_fail (store != NULL, NULL);
+  return store->backend->open_again (store, error);
+}
+
+gboolean
+perch_store_events_summary (PerchStore *store, gint64 *counts, gint64 *oldest_us, GError **error)
+{
+  g_return_val_if_fail (store != NULL && counts != NULL, FALSE);
+  return store->backend->events_summary (store, counts, oldest_us, error);
+}
+
+gint64
+perch_store_compliance_plan (PerchStore *store, gint64 first_id, gint64 last_id, gint64 events,
+                             const char *adapter, GError **error)
+{
+  g_return_val_if_fail (store != NULL && adapter != NULL && first_id <= last_id, 0);
+  return store->backend->compliance_plan (store, first_id, last_id, events, adapter, error);
+}
+
+gboolean
+perch_store_compliance_done (PerchStore *store, gint64 run_id, gint64 duration_ms, GError **error)
+{
+  g_return_val_if_fail (store != NULL, FALSE);
+  return store->backend->compliance_done (store, run_id, duration_ms, error);
+}
+
+gboolean
+perch_store_compliance_failed (PerchStore *store, gint64 run_id, const char *message,
+                               gint64 duration_ms, GError **error)
+{
+  g_return_val_if_fail (store != NULL, FALSE);
+  return store->backend->compliance_failed (store, run_id, message, duration_ms, error);
+}
+
+GPtrArray *
+perch_store_compliance_runs (PerchStore *store, gint64 before_id, guint limit, GError **error)
+{
+  g_return_val_if_fail (store != NULL, NULL);
+  return store->backend->compliance_runs (store, before_id, limit, error);
 }

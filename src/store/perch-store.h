@@ -152,6 +152,31 @@ typedef struct {
   char   *detail;       /* free text or JSON, may be NULL */
 } PerchAuditEntry;
 
+/* One compliance run: a range of the outbox handed to an adapter. Its
+ * range is fixed when it is planned and recorded before the adapter sees
+ * it, so that a run cut short by a crash is redone with exactly the same
+ * events (see perch-compliance.c). */
+typedef enum {
+  PERCH_RUN_PLANNED = 0,  /* recorded; the adapter may or may not have delivered */
+  PERCH_RUN_DONE,         /* delivered, and its events deleted with this state */
+  PERCH_RUN_FAILED,       /* the adapter reported an error; events kept */
+} PerchRunState;
+
+const char *perch_run_state_to_string (PerchRunState state);  /* "planned", ... */
+
+typedef struct {
+  gint64        id;
+  gint64        first_event_id;  /* the range, both ends included */
+  gint64        last_event_id;
+  char         *adapter;         /* "xml", "command" */
+  gint64        started_us;
+  gint64        finished_us;     /* 0 while planned */
+  PerchRunState state;
+  char         *error;           /* when failed; NULL otherwise */
+  gint64        events;          /* how many events the range holds */
+  gint64        duration_ms;     /* of the last attempt; 0 while planned */
+} PerchComplianceRun;
+
 void perch_category_free (PerchCategory *cat);
 void perch_room_info_free (PerchRoomInfo *room);
 PerchRoomInfo *perch_room_info_copy (const PerchRoomInfo *room);
@@ -161,6 +186,7 @@ void perch_event_free (PerchEvent *event);
 void perch_write_free (PerchWrite *write);
 void perch_addin_free (PerchAddin *addin);
 void perch_audit_entry_free (PerchAuditEntry *entry);
+void perch_compliance_run_free (PerchComplianceRun *run);
 PerchCategory *perch_category_copy (const PerchCategory *cat);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PerchCategory, perch_category_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PerchRoomInfo, perch_room_info_free)
@@ -170,6 +196,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (PerchEvent, perch_event_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PerchWrite, perch_write_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PerchAddin, perch_addin_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PerchAuditEntry, perch_audit_entry_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PerchComplianceRun, perch_compliance_run_free)
 
 /* The backend's table of functions. Each wrapper below calls one entry. */
 typedef struct {
@@ -228,6 +255,16 @@ typedef struct {
   gboolean   (*import_messages)(PerchStore *store, PerchMessage **messages, guint n, GError **error);
   GPtrArray *(*messages_range) (PerchStore *store, const char *room_id, gint64 after_id, gint64 from_us, gint64 to_us,
                                 guint limit, GError **error);
+
+  /* issue 4: the compliance service */
+  PerchStore *(*open_again)    (PerchStore *store, GError **error);
+  gboolean   (*events_summary) (PerchStore *store, gint64 *counts, gint64 *oldest_us, GError **error);
+  gint64     (*compliance_plan)(PerchStore *store, gint64 first_id, gint64 last_id, gint64 events,
+                                const char *adapter, GError **error);
+  gboolean   (*compliance_done)(PerchStore *store, gint64 run_id, gint64 duration_ms, GError **error);
+  gboolean   (*compliance_failed)(PerchStore *store, gint64 run_id, const char *message, gint64 duration_ms,
+                                GError **error);
+  GPtrArray *(*compliance_runs)(PerchStore *store, gint64 before_id, guint limit, GError **error);
 } PerchStoreBackend;
 
 struct _PerchStore {
@@ -326,5 +363,30 @@ gboolean   perch_store_import_messages (PerchStore *store, PerchMessage **messag
  * history paged forward by time. */
 GPtrArray *perch_store_messages_range (PerchStore *store, const char *room_id, gint64 after_id,
                                        gint64 from_us, gint64 to_us, guint limit, GError **error);
+
+/* ---- the compliance service (issue 4) ------------------------------------- */
+
+/* Another handle on the same database, for one other thread: the
+ * compliance worker uses it (as its "main thread") so that its reads and
+ * deletes never share a connection with the main loop. */
+PerchStore *perch_store_open_again (PerchStore *store, GError **error);
+
+/* Pending events by type (COUNTS is indexed by PerchEventType and has
+ * PERCH_EVENT_CLEAR + 1 entries; entry 0 is the total) and the time of the
+ * oldest one (0 when none). Counts are kept by triggers: no scan. */
+gboolean   perch_store_events_summary (PerchStore *store, gint64 *counts, gint64 *oldest_us, GError **error);
+
+/* Records a planned run of the events FIRST_ID..LAST_ID (EVENTS of them)
+ * durably, before any adapter sees them. Returns the run's id, 0 on error. */
+gint64     perch_store_compliance_plan (PerchStore *store, gint64 first_id, gint64 last_id, gint64 events,
+                                        const char *adapter, GError **error);
+/* In one transaction: deletes the events of RUN_ID's range and marks the
+ * run done. NOT_FOUND unless the run is planned. */
+gboolean   perch_store_compliance_done (PerchStore *store, gint64 run_id, gint64 duration_ms, GError **error);
+/* Marks a planned run failed with MESSAGE; its events stay. */
+gboolean   perch_store_compliance_failed (PerchStore *store, gint64 run_id, const char *message,
+                                          gint64 duration_ms, GError **error);
+/* Runs with id < BEFORE_ID (0: the newest), newest first. */
+GPtrArray *perch_store_compliance_runs (PerchStore *store, gint64 before_id, guint limit, GError **error); /* of PerchComplianceRun* */
 
 G_END_DECLS
