@@ -42,7 +42,10 @@ struct _Dialog {
   ConnState      *state;
   char           *call_id;
   char           *local_tag;
-  osip_message_t *template;   /* an INFO to the client, cloned per request */
+  osip_message_t *template;   /* an INFO to the client, cloned per request (BYE) */
+  char           *info_start; /* the INFO's request line, from the template */
+  char           *info_fixed; /* its header lines but Via, CSeq and the body's */
+  char           *via;        /* "Via: SIP/2.0/TCP host;branch=z9hG4bK<random>" */
   guint32         local_cseq;
   PerchSession   *session;
   gint64          expires_at; /* monotonic µs */
@@ -184,7 +187,7 @@ handle_register (ConnState *state, osip_message_t *req)
           return;
         }
       state->user = g_strdup (from);
-      g_message ("%s signed in as %s", perch_sip_connection_peer (state->conn), from);
+      g_debug ("%s signed in as %s", perch_sip_connection_peer (state->conn), from);
     }
 
   const char *expires_h = perch_sip_header (req, "expires");
@@ -319,18 +322,24 @@ dialog_request (Dialog *dialog, const char *method)
   return req;
 }
 
+/* One XCCOS body as an INFO in the dialog. On the fan-out path: the text
+ * of the INFO was built once by libosip2 when the dialog began; per send
+ * only CSeq, the branch and Content-Length change, and the body (one GBytes
+ * shared by every recipient) is queued as it is, never copied. */
 static void
 session_send (gpointer transport, GBytes *body)
 {
   Dialog *dialog = transport;
-  osip_message_t *info = dialog_request (dialog, "INFO");
-  if (info == NULL)
-    return;
-  gsize len;
-  const char *data = g_bytes_get_data (body, &len);
-  perch_sip_set_body (info, "text/plain", data, len);
-  perch_sip_connection_send_message (dialog->state->conn, info);
-  osip_message_free (info);
+  guint32 cseq = ++dialog->local_cseq;
+  GString *head = g_string_sized_new (strlen (dialog->info_start) + strlen (dialog->info_fixed) + 160);
+  g_string_append (head, dialog->info_start);
+  g_string_append_printf (head, "%s%u\r\n", dialog->via, cseq);
+  g_string_append (head, dialog->info_fixed);
+  g_string_append_printf (head, "CSeq: %u INFO\r\nContent-Type: text/plain\r\nContent-Length: %" G_GSIZE_FORMAT "\r\n\r\n",
+                          cseq, g_bytes_get_size (body));
+  g_autoptr(GBytes) bytes = g_string_free_to_bytes (head);
+  perch_sip_connection_send (dialog->state->conn, bytes);
+  perch_sip_connection_send (dialog->state->conn, body);
 }
 
 static void
@@ -360,6 +369,9 @@ dialog_free (Dialog *dialog)
     perch_channel_close_session (dialog->state->service->channel, dialog->session);
   if (dialog->template)
     osip_message_free (dialog->template);
+  g_free (dialog->info_start);
+  g_free (dialog->info_fixed);
+  g_free (dialog->via);
   g_free (dialog->call_id);
   g_free (dialog->local_tag);
   g_free (dialog);
@@ -402,6 +414,46 @@ dialog_template (ConnState *state, osip_message_t *invite, const char *local_tag
   return m;
 }
 
+/* Splits the template's text into what never changes and what each INFO
+ * fills in. The text is libosip2's own output; only whole lines are moved. */
+static gboolean
+dialog_split_template (Dialog *dialog)
+{
+  osip_message_t *info = NULL;
+  if (osip_message_clone (dialog->template, &info) != 0)
+    return FALSE;
+  g_autoptr(GBytes) bytes = perch_sip_to_bytes (info);
+  osip_message_free (info);
+  if (bytes == NULL)
+    return FALSE;
+  g_autofree char *text = g_strndup (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+  g_auto(GStrv) lines = g_strsplit (text, "\r\n", -1);
+  GString *fixed = g_string_new (NULL);
+  char *via = NULL;
+  for (guint i = 1; lines[i] && *lines[i]; i++)
+    {
+      if (g_ascii_strncasecmp (lines[i], "Via:", 4) == 0)
+        via = g_strdup (lines[i]);
+      else if (g_ascii_strncasecmp (lines[i], "CSeq:", 5) != 0 &&
+               g_ascii_strncasecmp (lines[i], "Content-Length:", 15) != 0 &&
+               g_ascii_strncasecmp (lines[i], "Content-Type:", 13) != 0)
+        g_string_append_printf (fixed, "%s\r\n", lines[i]);
+    }
+  if (lines[0] == NULL || via == NULL)
+    {
+      g_free (via);
+      g_string_free (fixed, TRUE);
+      return FALSE;
+    }
+  /* A branch unique per transaction: random per dialog, then the CSeq. */
+  g_autofree char *hex = perch_random_hex (8);
+  dialog->via = g_strdup_printf ("%s;branch=z9hG4bK%s.", via, hex);
+  g_free (via);
+  dialog->info_start = g_strdup_printf ("%s\r\n", lines[0]);
+  dialog->info_fixed = g_string_free (fixed, FALSE);
+  return TRUE;
+}
+
 static Dialog *
 find_dialog (ConnState *state, osip_message_t *req)
 {
@@ -442,6 +494,12 @@ handle_invite (ConnState *state, osip_message_t *req)
   dialog->call_id = g_strdup (req->call_id->number);
   dialog->local_tag = g_strdup (tag);
   dialog->template = dialog_template (state, req, tag);
+  if (!dialog_split_template (dialog))
+    {
+      dialog_free (dialog);
+      respond (state, req, 500, "Cannot build the session", NULL, NULL);
+      return;
+    }
   g_autoptr(GError) error = NULL;
   dialog->session = perch_channel_open_session (service->channel, state->user, &session_transport, dialog, &error);
   if (dialog->session == NULL)
@@ -649,6 +707,8 @@ start_connection (PerchSipService *service, GIOStream *stream)
   state->opened = g_get_monotonic_time ();
   state->dialogs = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) dialog_free);
   state->conn = perch_sip_connection_new (stream, &connection_callbacks, state);
+  /* Clients answer every fan-out INFO with 200; only failures matter here. */
+  perch_sip_connection_set_skip_success_responses (state->conn, TRUE);
   perch_sip_connection_set_data (state->conn, state, (GDestroyNotify) conn_state_free);
   g_hash_table_add (service->connections, state);
   perch_sip_connection_start (state->conn);

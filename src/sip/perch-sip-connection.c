@@ -3,6 +3,7 @@
  * driven by the context's epoll poller (perch-poller.h). */
 #include "config.h"
 
+#include <string.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
@@ -38,6 +39,7 @@ struct _PerchSipConnection {
   gsize           pending_bytes;
   gsize           head_sent;       /* bytes of the head already written */
 
+  gboolean        skip_2xx;        /* drop 2xx responses unparsed */
   gboolean        closing;         /* close once the output is out */
   gboolean        closed;          /* closed callback ran */
 
@@ -116,6 +118,12 @@ perch_sip_connection_unref (PerchSipConnection *conn)
   g_object_unref (conn->stream);
   perch_poller_unref (conn->poller);
   g_free (conn);
+}
+
+void
+perch_sip_connection_set_skip_success_responses (PerchSipConnection *conn, gboolean skip)
+{
+  conn->skip_2xx = skip;
 }
 
 void
@@ -228,6 +236,16 @@ handle_frames (PerchSipConnection *conn)
       if (r == PERCH_SIP_FRAME_KEEPALIVE)
         continue;
       osip_message_t *msg = NULL;
+      if (r == PERCH_SIP_FRAME_MESSAGE && conn->skip_2xx)
+        {
+          gsize len;
+          const char *data = g_bytes_get_data (frame, &len);
+          if (len > 9 && memcmp (data, "SIP/2.0 2", 9) == 0)
+            {
+              g_bytes_unref (frame);
+              continue;
+            }
+        }
       if (r == PERCH_SIP_FRAME_MESSAGE)
         {
           msg = perch_sip_parse (frame, &error);
@@ -268,12 +286,16 @@ read_input (PerchSipConnection *conn)
           finish_close (conn);
           return;
         }
-      /* Lync clients write one message in two writes; with a delayed ACK
-       * the second waits ~40 ms for it. Linux clears QUICKACK by itself. */
-      int one = 1;
-      setsockopt (conn->fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof one);
       perch_sip_framer_push (conn->framer, buf, n);
       handle_frames (conn);
+      /* Lync clients write one message in two writes; with a delayed ACK the
+       * second half waits ~40 ms for it. So when a message is left half
+       * read, ACK at once (Linux clears QUICKACK by itself each time). */
+      if (perch_sip_framer_buffered (conn->framer) > 0)
+        {
+          int one = 1;
+          setsockopt (conn->fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof one);
+        }
       if (!conn->closing && perch_sip_connection_queued_bytes (conn) > PERCH_SIP_OUTPUT_HIGH)
         {
           /* Let the peer read what it has been sent before it may ask more. */

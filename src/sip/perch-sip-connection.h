@@ -50,6 +50,10 @@ const char *perch_sip_connection_peer (PerchSipConnection *conn);
 /* The stream is a TLS connection. */
 gboolean perch_sip_connection_is_tls (PerchSipConnection *conn);
 
+/* Drop 2xx responses unparsed (a server that does not track the outcome
+ * of its own requests only cares about failures). */
+void     perch_sip_connection_set_skip_success_responses (PerchSipConnection *conn, gboolean skip);
+
 void     perch_sip_connection_set_data (PerchSipConnection *conn, gpointer data, GDestroyNotify destroy);
 gpointer perch_sip_connection_get_data (PerchSipConnection *conn);
 
