@@ -223,6 +223,21 @@ static const char *const migrations[] = {
   "CREATE TRIGGER events_count_delete AFTER DELETE ON events BEGIN"
   "  UPDATE event_counts SET n = n - 1 WHERE type = old.type;"
   "END;",
+
+  /* 4: files in rooms (issue 4) */
+  /* The bytes are <data-dir>/files/<id>. room_id is not a foreign key: a
+   * deleted room's files are marked deleted and kept, since compliance
+   * may not have archived them yet. */
+  "CREATE TABLE files ("
+  "  id       TEXT PRIMARY KEY NOT NULL,"
+  "  room_id  TEXT NOT NULL,"
+  "  uploader TEXT NOT NULL,"
+  "  name     TEXT NOT NULL,"
+  "  size     INTEGER NOT NULL CHECK (size >= 0),"
+  "  sha256   TEXT NOT NULL,"
+  "  ts_us    INTEGER NOT NULL,"
+  "  state    TEXT NOT NULL DEFAULT 'stored' CHECK (state IN ('stored', 'deleted')));"
+  "CREATE INDEX files_room ON files (room_id);",
 };
 
 /* ---- the store object and statement helpers --------------------------- */
@@ -1470,6 +1485,15 @@ sqlite_room_delete (PerchStore *store, const char *room_id, GError **error)
       goto fail;
     bind_text (stmt, 1, room_id);
     if (!run (self->db, stmt, error, "deleting a room's messages"))
+      goto fail;
+  }
+  {
+    /* Files are only marked: their bytes stay until compliance has them. */
+    g_autoptr(PerchSqlStmt) stmt = MAIN_STMT (self, "UPDATE files SET state = 'deleted' WHERE room_id = ?1", error);
+    if (stmt == NULL)
+      goto fail;
+    bind_text (stmt, 1, room_id);
+    if (!run (self->db, stmt, error, "marking a room's files deleted"))
       goto fail;
   }
   if (!MAIN_COMMIT (self, error))
@@ -2792,6 +2816,94 @@ sqlite_compliance_runs (PerchStore *store, gint64 before_id, guint limit, GError
   return g_steal_pointer (&out);
 }
 
+/* ---- files in rooms ---------------------------------------------------------------- */
+
+static gboolean
+sqlite_file_add (PerchStore *store, PerchFile *file, GError **error)
+{
+  PerchSqliteStore *self = SELF (store);
+  g_autofree char *id = NULL;
+
+  if (file->room_id == NULL || file->uploader == NULL || file->name == NULL || file->sha256 == NULL
+      || file->size < 0)
+    {
+      g_set_error_literal (error, PERCH_ERROR, PERCH_ERROR_BAD_REQUEST,
+                           "a file needs a room, an uploader, a name, a size and a digest");
+      return FALSE;
+    }
+  id = file->id != NULL ? g_strdup (file->id) : perch_random_hex (16);
+  if (file->ts_us == 0)
+    file->ts_us = perch_now_us ();
+  if (!MAIN_BEGIN (self, error))
+    return FALSE;
+  {
+    g_autoptr(PerchSqlStmt) stmt =
+      MAIN_STMT (self, "INSERT INTO files (id, room_id, uploader, name, size, sha256, ts_us, state)"
+                       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'stored')", error);
+    if (stmt == NULL)
+      goto fail;
+    bind_text (stmt, 1, id);
+    bind_text (stmt, 2, file->room_id);
+    bind_text (stmt, 3, file->uploader);
+    bind_text (stmt, 4, file->name);
+    sqlite3_bind_int64 (stmt, 5, file->size);
+    bind_text (stmt, 6, file->sha256);
+    sqlite3_bind_int64 (stmt, 7, file->ts_us);
+    if (!run (self->db, stmt, error, "storing a file"))
+      goto fail;
+  }
+  /* The event in the same transaction: no file without its FILEUPLOAD. */
+  if (!insert_event (self->db, self->stmts, PERCH_EVENT_FILEUPLOAD, file->room_id, file->uploader,
+                     file->ts_us, id, 0, NULL, error))
+    goto fail;
+  if (!MAIN_COMMIT (self, error))
+    goto fail;
+  g_free (file->id);
+  file->id = g_steal_pointer (&id);
+  file->state = PERCH_FILE_STORED;
+  return TRUE;
+
+fail:
+  MAIN_ROLLBACK (self);
+  return FALSE;
+}
+
+static PerchFile *
+sqlite_file_get (PerchStore *store, const char *id, GError **error)
+{
+  PerchSqliteStore *self = SELF (store);
+  g_autoptr(PerchSqlStmt) stmt =
+    MAIN_STMT (self, "SELECT id, room_id, uploader, name, size, sha256, ts_us, state FROM files WHERE id = ?1", error);
+  PerchFile *file;
+  int rc;
+
+  if (stmt == NULL)
+    return NULL;
+  bind_text (stmt, 1, id);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_DONE)
+    {
+      g_set_error_literal (error, PERCH_ERROR, PERCH_ERROR_NOT_FOUND, "no such file");
+      return NULL;
+    }
+  if (rc != SQLITE_ROW)
+    {
+      set_db_error (self->db, error, "reading a file");
+      return NULL;
+    }
+  file = g_new0 (PerchFile, 1);
+  file->id = column_dup (stmt, 0);
+  file->room_id = column_dup (stmt, 1);
+  file->uploader = column_dup (stmt, 2);
+  file->name = column_dup (stmt, 3);
+  file->size = sqlite3_column_int64 (stmt, 4);
+  file->sha256 = column_dup (stmt, 5);
+  file->ts_us = sqlite3_column_int64 (stmt, 6);
+  file->state = g_strcmp0 ((const char *) sqlite3_column_text (stmt, 7), "deleted") == 0
+                ? PERCH_FILE_DELETED : PERCH_FILE_STORED;
+  return file;
+}
+
 static const PerchStoreBackend sqlite_backend = {
   .name = "sqlite",
   .close = sqlite_close,
@@ -2841,4 +2953,6 @@ static const PerchStoreBackend sqlite_backend = {
   .compliance_done = sqlite_compliance_done,
   .compliance_failed = sqlite_compliance_failed,
   .compliance_runs = sqlite_compliance_runs,
+  .file_add = sqlite_file_add,
+  .file_get = sqlite_file_get,
 };

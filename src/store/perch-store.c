@@ -168,6 +168,19 @@ perch_compliance_run_free (PerchComplianceRun *run)
   g_free (run);
 }
 
+void
+perch_file_free (PerchFile *file)
+{
+  if (file == NULL)
+    return;
+  g_free (file->id);
+  g_free (file->room_id);
+  g_free (file->uploader);
+  g_free (file->name);
+  g_free (file->sha256);
+  g_free (file);
+}
+
 PerchCategory *
 perch_category_copy (const PerchCategory *cat)
 {
@@ -542,4 +555,18 @@ perch_store_compliance_runs (PerchStore *store, gint64 before_id, guint limit, G
 {
   g_return_val_if_fail (store != NULL, NULL);
   return store->backend->compliance_runs (store, before_id, limit, error);
+}
+
+gboolean
+perch_store_file_add (PerchStore *store, PerchFile *file, GError **error)
+{
+  g_return_val_if_fail (store != NULL && file != NULL, FALSE);
+  return store->backend->file_add (store, file, error);
+}
+
+PerchFile *
+perch_store_file_get (PerchStore *store, const char *id, GError **error)
+{
+  g_return_val_if_fail (store != NULL, NULL);
+  return store->backend->file_get (store, id, error);
 }

@@ -177,6 +177,26 @@ typedef struct {
   gint64        duration_ms;     /* of the last attempt; 0 while planned */
 } PerchComplianceRun;
 
+/* A file uploaded to a room (issue 4). Its bytes are <data-dir>/files/ID;
+ * nothing the uploader sent is ever part of a path. A deleted room's files
+ * are marked deleted, never unlinked by the store: compliance may still
+ * have to archive them. */
+typedef enum {
+  PERCH_FILE_STORED = 0,
+  PERCH_FILE_DELETED,
+} PerchFileState;
+
+typedef struct {
+  char          *id;        /* 32 hex digits; generated when NULL at add */
+  char          *room_id;
+  char          *uploader;  /* sip: URI */
+  char          *name;      /* display name, already sanitized */
+  gint64         size;      /* bytes */
+  char          *sha256;    /* 64 lower-case hex digits */
+  gint64         ts_us;     /* set at add when 0 */
+  PerchFileState state;
+} PerchFile;
+
 void perch_category_free (PerchCategory *cat);
 void perch_room_info_free (PerchRoomInfo *room);
 PerchRoomInfo *perch_room_info_copy (const PerchRoomInfo *room);
@@ -187,6 +207,7 @@ void perch_write_free (PerchWrite *write);
 void perch_addin_free (PerchAddin *addin);
 void perch_audit_entry_free (PerchAuditEntry *entry);
 void perch_compliance_run_free (PerchComplianceRun *run);
+void perch_file_free (PerchFile *file);
 PerchCategory *perch_category_copy (const PerchCategory *cat);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PerchCategory, perch_category_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PerchRoomInfo, perch_room_info_free)
@@ -197,6 +218,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (PerchWrite, perch_write_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PerchAddin, perch_addin_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PerchAuditEntry, perch_audit_entry_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PerchComplianceRun, perch_compliance_run_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PerchFile, perch_file_free)
 
 /* The backend's table of functions. Each wrapper below calls one entry. */
 typedef struct {
@@ -265,6 +287,10 @@ typedef struct {
   gboolean   (*compliance_failed)(PerchStore *store, gint64 run_id, const char *message, gint64 duration_ms,
                                 GError **error);
   GPtrArray *(*compliance_runs)(PerchStore *store, gint64 before_id, guint limit, GError **error);
+
+  /* issue 4: files in rooms */
+  gboolean   (*file_add)       (PerchStore *store, PerchFile *file, GError **error);
+  PerchFile *(*file_get)       (PerchStore *store, const char *id, GError **error);
 } PerchStoreBackend;
 
 struct _PerchStore {
@@ -388,5 +414,14 @@ gboolean   perch_store_compliance_failed (PerchStore *store, gint64 run_id, cons
                                           gint64 duration_ms, GError **error);
 /* Runs with id < BEFORE_ID (0: the newest), newest first. */
 GPtrArray *perch_store_compliance_runs (PerchStore *store, gint64 before_id, guint limit, GError **error); /* of PerchComplianceRun* */
+
+/* ---- files in rooms (issue 4) -------------------------------------------- */
+
+/* Records FILE (filling id when NULL, ts_us when 0; state is STORED) and
+ * its FILEUPLOAD compliance event (user = the uploader, content = the file
+ * id, no message) in one transaction. The bytes must already be in place. */
+gboolean   perch_store_file_add (PerchStore *store, PerchFile *file, GError **error);
+/* The file with ID, deleted or not; NULL with NOT_FOUND when there is none. */
+PerchFile *perch_store_file_get (PerchStore *store, const char *id, GError **error);
 
 G_END_DECLS
