@@ -697,6 +697,16 @@ test_config (Fixture *f, gconstpointer data)
                 "{\"default_chat_history\": 41, \"no_such_key\": 1}");
   g_autoptr(Reply) after = http (f, "GET", "/api/v1/config", f->admin, NULL);
   g_assert_cmpstr (str (after->obj, "default_chat_history"), ==, "40");
+
+  /* Programs and paths on the server's disk: not over the network, and
+   * not shown to those who are not administrators. */
+  g_assert_false (json_object_has_member (r->obj, "compliance_command"));
+  g_assert_false (json_object_has_member (r->obj, "compliance_output_dir"));
+  g_assert_true (json_object_has_member (after->obj, "compliance_command"));
+  EXPECT_ERROR (f, 422, "rule_violation", "PATCH", "/api/v1/config", f->admin,
+                "{\"compliance_command\": \"/bin/sh -c true\"}");
+  EXPECT_ERROR (f, 422, "rule_violation", "PATCH", "/api/v1/config", f->admin,
+                "{\"compliance_output_dir\": \"/tmp\"}");
 }
 
 static void

@@ -1404,8 +1404,9 @@ perch_admin_config_get (PerchChannel *channel, const PerchPrincipal *actor)
 {
   GHashTable *out = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
   for (guint i = 0; perch_channel_config_keys[i]; i++)
-    g_hash_table_insert (out, (char *) perch_channel_config_keys[i],
-                         perch_channel_config_value (channel, perch_channel_config_keys[i]));
+    if (actor->admin || !perch_channel_config_is_local (perch_channel_config_keys[i]))
+      g_hash_table_insert (out, (char *) perch_channel_config_keys[i],
+                           perch_channel_config_value (channel, perch_channel_config_keys[i]));
   return out;
 }
 
@@ -1415,6 +1416,9 @@ perch_admin_config_set (PerchChannel *channel, const PerchPrincipal *actor, cons
 {
   if (!require_admin (actor, error) || !perch_channel_config_validate (key, value, error))
     return FALSE;
+  if (perch_channel_config_is_local (key))
+    return rule (error, "%s names a program or a place on the server's disk: it is set with "
+                        "perchd --config where the server runs, not over the network", key);
   if (!perch_store_config_set (channel->store, key, value, error))
     return FALSE;
   _perch_channel_reload_config (channel);

@@ -112,6 +112,16 @@ config_key (const char *key)
   return NULL;
 }
 
+/* Keys that name programs or places on the server's disk: set only where
+ * the server runs (perchd --config), never over the network, and shown to
+ * administrators only. A chat administrator is not the machine's. */
+gboolean
+perch_channel_config_is_local (const char *key)
+{
+  const ConfigKey *k = config_key (key);
+  return k != NULL && (strcmp (k->kind, "path") == 0 || strcmp (k->kind, "command") == 0);
+}
+
 gboolean
 perch_channel_config_validate (const char *key, const char *value, GError **error)
 {

@@ -44,6 +44,8 @@ typedef struct {
 /* The configuration keys (all stored as text), and their validation. */
 extern const char *const perch_channel_config_keys[];
 gboolean perch_channel_config_validate (const char *key, const char *value, GError **error);
+/* Keys set only with perchd --config on the server (programs, paths). */
+gboolean perch_channel_config_is_local (const char *key);
 /* The value in force: the stored one, or the default. */
 char    *perch_channel_config_value (PerchChannel *channel, const char *key);
 
