@@ -1,0 +1,611 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* test-console.c: perch-console against its own embedded demo server, under
+ * a virtual display. Each case opens a window, connects it in demo mode
+ * (the server thread, HTTP sign-in, XCCOS), drives it as a user would
+ * (actions, entries, the people picker), checks what its widgets show and,
+ * with a libsoup client of its own, what the server now holds; then closes
+ * the window and checks that the window, the connection and the demo
+ * server's data are all gone.
+ *
+ * Screenshots of each page are written to $PERCH_SCREENSHOT_DIR (the build
+ * directory) as console-<page>.png. Nothing sleeps: every wait spins the
+ * main context until a condition holds. */
+#include "config.h"
+
+#include <string.h>
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+#include <libsoup/soup.h>
+
+#include "perch-api.h"
+#include "perch-connection.h"
+#include "perch-console-application.h"
+#include "perch-console-window.h"
+#include "perch-demo-server.h"
+#include "perch-people-editor.h"
+#include "perch-people-picker.h"
+#include "perch-pool-page.h"
+#include "perch-principal.h"
+#include "perch-room-editor.h"
+#include "perch-room-item.h"
+#include "perch-room-list.h"
+#include "perch-rooms-page.h"
+#include "perch-test-util.h"
+
+#define TIMEOUT_MS 30000
+
+static PerchConsoleApplication *app;
+
+typedef struct {
+  PerchConsoleWindow *window;
+  PerchConnection    *connection;   /* weak: NULL once closed and gone */
+  char               *demo_dir;     /* the demo server's temporary directory */
+  SoupSession        *http;
+  char               *token;        /* the test's own bearer token */
+} Fixture;
+
+/* ---- waiting ------------------------------------------------------------------ */
+
+static gboolean
+is_connected (gpointer data)
+{
+  return perch_console_window_get_connection (data) != NULL;
+}
+
+static gboolean
+pointer_cleared (gpointer data)
+{
+  return *(gpointer *) data == NULL;
+}
+
+static gboolean
+path_gone (gpointer data)
+{
+  return !g_file_test (data, G_FILE_TEST_EXISTS);
+}
+
+static gboolean
+only_our_reference (gpointer data)
+{
+  return G_OBJECT (data)->ref_count == 1;
+}
+
+static gboolean
+on_tick (GtkWidget *widget, GdkFrameClock *clock, gpointer data)
+{
+  (*(int *) data)++;
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+two_frames (gpointer data)
+{
+  return *(int *) data >= 2;
+}
+
+/* Waits until WIDGET has been laid out and drawn twice. */
+static void
+wait_drawn (GtkWidget *widget)
+{
+  int frames = 0;
+  guint id = gtk_widget_add_tick_callback (widget, on_tick, &frames, NULL);
+  g_assert_true (perch_test_wait (two_frames, &frames, TIMEOUT_MS));
+  gtk_widget_remove_tick_callback (widget, id);
+}
+
+/* ---- widgets ------------------------------------------------------------------ */
+
+/* The widget under ROOT whose GtkBuilder id is ID (template children keep
+ * theirs), searched depth first. */
+static GtkWidget *
+find_by_id (GtkWidget *root, const char *id)
+{
+  const char *own = gtk_buildable_get_buildable_id (GTK_BUILDABLE (root));
+  if (g_strcmp0 (own, id) == 0)
+    return root;
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_by_id (child, id);
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static GtkWidget *
+get_by_id (GtkWidget *root, const char *id)
+{
+  GtkWidget *widget = find_by_id (root, id);
+  if (widget == NULL)
+    g_error ("no widget “%s” under %s", id, G_OBJECT_TYPE_NAME (root));
+  return widget;
+}
+
+/* Every label text under ROOT, each followed by a newline. */
+static void
+collect_labels (GtkWidget *root, GString *out)
+{
+  if (GTK_IS_LABEL (root) && gtk_widget_get_visible (root))
+    g_string_append_printf (out, "%s\n", gtk_label_get_text (GTK_LABEL (root)));
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child; child = gtk_widget_get_next_sibling (child))
+    collect_labels (child, out);
+}
+
+static char *
+labels_of (GtkWidget *root)
+{
+  GString *out = g_string_new ("\n");
+  collect_labels (root, out);
+  return g_string_free (out, FALSE);
+}
+
+typedef struct {
+  GtkWidget         *root;
+  const char *const *texts;
+} LabelsWanted;
+
+static gboolean
+shows_labels (gpointer data)
+{
+  LabelsWanted *wanted = data;
+  g_autofree char *labels = labels_of (wanted->root);
+  for (guint i = 0; wanted->texts[i]; i++)
+    {
+      g_autofree char *line = g_strdup_printf ("\n%s\n", wanted->texts[i]);
+      if (strstr (labels, line) == NULL)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+assert_shows (GtkWidget *root, const char *const *texts)
+{
+  LabelsWanted wanted = { root, texts };
+  if (!perch_test_wait (shows_labels, &wanted, TIMEOUT_MS))
+    {
+      g_autofree char *labels = labels_of (root);
+      g_error ("%s does not show all of the expected labels; it shows:%s", G_OBJECT_TYPE_NAME (root), labels);
+    }
+}
+
+/* ---- screenshots -------------------------------------------------------------- */
+
+static void
+save_screenshot (GtkWidget *widget, const char *name)
+{
+  wait_drawn (widget);
+  int width = gtk_widget_get_width (widget), height = gtk_widget_get_height (widget);
+  g_assert_cmpint (width, >, 0);
+  g_assert_cmpint (height, >, 0);
+
+  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
+  GtkSnapshot *snapshot = gtk_snapshot_new ();
+  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
+  g_autoptr(GskRenderNode) node = gtk_snapshot_free_to_node (snapshot);
+  g_assert_nonnull (node);
+  GskRenderer *renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
+  g_autoptr(GdkTexture) texture = gsk_renderer_render_texture (renderer, node,
+                                                               &GRAPHENE_RECT_INIT (0, 0, width, height));
+  const char *dir = g_getenv ("PERCH_SCREENSHOT_DIR");
+  g_autofree char *file = g_strdup_printf ("console-%s.png", name);
+  g_autofree char *path = g_build_filename (dir ? dir : ".", file, NULL);
+  g_assert_true (gdk_texture_save_to_png (texture, path));
+  g_test_message ("screenshot: %s", path);
+}
+
+/* ---- HTTP, the test's own --------------------------------------------------- */
+
+static JsonNode *
+http (Fixture *f, const char *method, const char *path, const char *body, guint *status_out)
+{
+  PerchApi *api = perch_connection_get_api (perch_console_window_get_connection (f->window));
+  g_autofree char *url = g_strconcat (perch_api_get_base_url (api), "/api/v1", path, NULL);
+  g_autoptr(SoupMessage) msg = soup_message_new (method, url);
+  if (f->token != NULL)
+    {
+      g_autofree char *auth = g_strconcat ("Bearer ", f->token, NULL);
+      soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", auth);
+    }
+  if (body != NULL)
+    {
+      g_autoptr(GBytes) bytes = g_bytes_new (body, strlen (body));
+      soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
+    }
+  g_autoptr(GAsyncResult) result = NULL;
+  soup_session_send_and_read_async (f->http, msg, G_PRIORITY_DEFAULT, NULL, perch_test_async_ready, &result);
+  perch_test_wait_result (&result, TIMEOUT_MS);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) data = soup_session_send_and_read_finish (f->http, result, &error);
+  g_assert_no_error (error);
+  if (status_out != NULL)
+    *status_out = soup_message_get_status (msg);
+  gsize len = 0;
+  const char *text = g_bytes_get_data (data, &len);
+  if (len == 0)
+    return NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_assert_true (json_parser_load_from_data (parser, text, (gssize) len, NULL));
+  return json_parser_steal_root (parser);
+}
+
+/* GET PATH, asserted to be 200 with an object. */
+static JsonNode *
+http_get (Fixture *f, const char *path)
+{
+  guint status = 0;
+  JsonNode *node = http (f, "GET", path, NULL, &status);
+  g_assert_cmpuint (status, ==, 200);
+  g_assert_true (node != NULL && JSON_NODE_HOLDS_OBJECT (node));
+  return node;
+}
+
+/* ---- the fixture: a window connected to a demo server --------------------------- */
+
+static void
+fixture_set_up (Fixture *f, gconstpointer data)
+{
+  f->window = g_object_ref (perch_console_window_new (app));
+  gtk_window_present (GTK_WINDOW (f->window));
+  wait_drawn (GTK_WIDGET (f->window));
+  if (data != NULL)
+    save_screenshot (GTK_WIDGET (f->window), "start");
+
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "win.connect-demo", NULL);
+  g_assert_true (perch_test_wait (is_connected, f->window, TIMEOUT_MS));
+  f->connection = perch_console_window_get_connection (f->window);
+  g_object_add_weak_pointer (G_OBJECT (f->connection), (gpointer *) &f->connection);
+  g_assert_true (perch_connection_is_demo (f->connection));
+  g_assert_true (perch_connection_get_admin (f->connection));
+  /* The XCCOS session is up too: the demo administrator may chat. */
+  g_assert_nonnull (perch_connection_get_client (f->connection));
+
+  PerchDemoServer *server = perch_connection_get_demo_server (f->connection);
+  g_assert_nonnull (server);
+  f->demo_dir = g_path_get_dirname (perch_demo_server_get_data_dir (server));
+  g_assert_true (g_file_test (perch_demo_server_get_data_dir (server), G_FILE_TEST_IS_DIR));
+
+  f->http = soup_session_new ();
+  g_autoptr(JsonNode) login = http (f, "POST", "/login",
+                                    "{\"user\":\"admin@example.test\",\"password\":\"admin-demo\"}", NULL);
+  f->token = g_strdup (json_object_get_string_member (json_node_get_object (login), "token"));
+}
+
+static void
+fixture_tear_down (Fixture *f, gconstpointer data)
+{
+  g_clear_pointer (&f->token, g_free);
+  soup_session_abort (f->http);
+  g_clear_object (&f->http);
+
+  /* Closing the window closes the connection: the XCCOS session ends, the
+   * demo server stops and its data dir goes. */
+  gtk_window_close (GTK_WINDOW (f->window));
+  g_assert_true (perch_test_wait (pointer_cleared, &f->connection, TIMEOUT_MS));
+  g_assert_true (perch_test_wait (path_gone, f->demo_dir, TIMEOUT_MS));
+  g_assert_true (perch_test_wait (only_our_reference, f->window, TIMEOUT_MS));
+  g_assert_finalize_object (f->window);
+  g_free (f->demo_dir);
+}
+
+static PerchRoomsPage *
+show_rooms (Fixture *f)
+{
+  perch_console_window_show_page (f->window, "rooms");
+  PerchRoomsPage *page = PERCH_ROOMS_PAGE (perch_console_window_get_page (f->window, "rooms"));
+  g_assert_nonnull (page);
+  return page;
+}
+
+static gboolean
+rooms_loaded (gpointer data)
+{
+  PerchRoomList *rooms = perch_rooms_page_get_rooms (data);
+  return perch_room_list_get_loaded (rooms) && !perch_room_list_get_loading (rooms);
+}
+
+typedef struct {
+  PerchRoomsPage *page;
+  const char     *name;
+  guint           count;   /* how many rooms are listed; 0: any number */
+} RoomWanted;
+
+static gboolean
+room_listed (gpointer data)
+{
+  RoomWanted *wanted = data;
+  PerchRoomList *rooms = perch_rooms_page_get_rooms (wanted->page);
+  return rooms_loaded (wanted->page) && perch_room_list_find (rooms, wanted->name) != NULL &&
+         (wanted->count == 0 || g_list_model_get_n_items (G_LIST_MODEL (rooms)) == wanted->count);
+}
+
+static gboolean
+categories_loaded (gpointer data)
+{
+  return g_list_model_get_n_items (perch_rooms_page_get_categories (data)) > 0;
+}
+
+/* ---- cases --------------------------------------------------------------------- */
+
+/* The demo pool's rooms, as the model holds them and as the rows show them. */
+static void
+test_rooms_page (Fixture *f, gconstpointer data)
+{
+  PerchRoomsPage *page = show_rooms (f);
+  g_assert_true (perch_test_wait (rooms_loaded, page, TIMEOUT_MS));
+
+  static const struct { const char *name, *privacy, *type, *category; } expected[] = {
+    { "General", "open", "normal", "Engineering" },
+    { "Announcements", "open", "auditorium", "Engineering" },
+    { "Design", "closed", "normal", "Engineering" },
+    { "Mergers", "secret", "normal", "Board" },
+  };
+  PerchRoomList *rooms = perch_rooms_page_get_rooms (page);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (rooms)), ==, G_N_ELEMENTS (expected));
+  for (guint i = 0; i < G_N_ELEMENTS (expected); i++)
+    {
+      PerchRoomItem *room = perch_room_list_find (rooms, expected[i].name);
+      g_assert_nonnull (room);
+      g_assert_cmpstr (perch_room_item_get_privacy (room), ==, expected[i].privacy);
+      g_assert_cmpstr (perch_room_item_get_room_type (room), ==, expected[i].type);
+      g_assert_cmpstr (perch_room_item_get_category (room), ==, expected[i].category);
+      g_assert_false (perch_room_item_get_disabled (room));
+    }
+  /* Sorted by name by the server, as the Name column says. */
+  g_autoptr(PerchRoomItem) first = g_list_model_get_item (G_LIST_MODEL (rooms), 0);
+  g_assert_cmpstr (perch_room_item_get_name (first), ==, "Announcements");
+
+  /* The rows show them: names, privacy and type as words. */
+  GtkWidget *view = get_by_id (GTK_WIDGET (page), "column_view");
+  assert_shows (view, (const char *const[]) { "General", "Announcements", "Design", "Mergers", "Open", "Closed",
+                                              "Secret", "Auditorium", "Normal", "Board", "Engineering",
+                                              "From category", NULL });
+
+  /* Search is the server's: "merg" finds Mergers only. */
+  gtk_editable_set_text (GTK_EDITABLE (get_by_id (GTK_WIDGET (page), "search_entry")), "merg");
+  RoomWanted mergers = { page, "Mergers", 1 };
+  g_assert_true (perch_test_wait (room_listed, &mergers, TIMEOUT_MS));
+  gtk_editable_set_text (GTK_EDITABLE (get_by_id (GTK_WIDGET (page), "search_entry")), "");
+  RoomWanted general = { page, "General", G_N_ELEMENTS (expected) };
+  g_assert_true (perch_test_wait (room_listed, &general, TIMEOUT_MS));
+
+  /* A filter: closed rooms only. */
+  gtk_drop_down_set_selected (GTK_DROP_DOWN (get_by_id (GTK_WIDGET (page), "privacy_dropdown")), 2);
+  RoomWanted design = { page, "Design", 1 };
+  g_assert_true (perch_test_wait (room_listed, &design, TIMEOUT_MS));
+  gtk_drop_down_set_selected (GTK_DROP_DOWN (get_by_id (GTK_WIDGET (page), "privacy_dropdown")), 0);
+  g_assert_true (perch_test_wait (room_listed, &general, TIMEOUT_MS));
+
+  assert_shows (view, (const char *const[]) { "General", "Mergers", NULL });
+  save_screenshot (GTK_WIDGET (f->window), "rooms");
+}
+
+static PerchRoomEditor *
+open_new_room_editor (Fixture *f, PerchRoomsPage *page)
+{
+  g_assert_true (perch_test_wait (categories_loaded, page, TIMEOUT_MS));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.new-room", NULL));
+  PerchRoomEditor *editor = perch_rooms_page_get_editor (page);
+  g_assert_nonnull (editor);
+  g_assert_null (perch_room_editor_get_room (editor));
+  return editor;
+}
+
+static gboolean
+editor_shows_error (gpointer data)
+{
+  return perch_room_editor_get_error (data) != NULL;
+}
+
+/* editor.save, then the editor closes (it does once the server agreed). */
+static void
+save_and_wait_closed (PerchRoomEditor *editor)
+{
+  g_object_add_weak_pointer (G_OBJECT (editor), (gpointer *) &editor);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (editor), "editor.save", NULL));
+  if (!perch_test_wait (pointer_cleared, &editor, TIMEOUT_MS))
+    g_error ("the editor stayed open: %s", perch_room_editor_get_error (editor));
+}
+
+/* A room made in the editor exists on the server, as it was filled in. */
+static void
+test_create_room (Fixture *f, gconstpointer data)
+{
+  PerchRoomsPage *page = show_rooms (f);
+  g_assert_true (perch_test_wait (rooms_loaded, page, TIMEOUT_MS));
+  PerchRoomEditor *editor = open_new_room_editor (f, page);
+
+  gtk_editable_set_text (GTK_EDITABLE (get_by_id (GTK_WIDGET (editor), "name_row")), "Release Planning");
+  gtk_editable_set_text (GTK_EDITABLE (get_by_id (GTK_WIDGET (editor), "description_row")), "Dates and freezes");
+  adw_combo_row_set_selected (ADW_COMBO_ROW (get_by_id (GTK_WIDGET (editor), "privacy_row")), 0);  /* open */
+  adw_combo_row_set_selected (ADW_COMBO_ROW (get_by_id (GTK_WIDGET (editor), "type_row")), 1);     /* auditorium */
+  /* Categories are listed by name: Board, Engineering. */
+  adw_combo_row_set_selected (ADW_COMBO_ROW (get_by_id (GTK_WIDGET (editor), "category_row")), 1);
+  save_screenshot (GTK_WIDGET (editor), "room-editor");
+
+  save_and_wait_closed (editor);
+  RoomWanted wanted = { page, "Release Planning", 0 };
+  g_assert_true (perch_test_wait (room_listed, &wanted, TIMEOUT_MS));
+  g_assert_null (perch_rooms_page_get_editor (page));
+
+  g_autoptr(JsonNode) node = http_get (f, "/rooms/Release%20Planning");
+  JsonObject *room = json_node_get_object (node);
+  g_assert_cmpstr (json_object_get_string_member (room, "description"), ==, "Dates and freezes");
+  g_assert_cmpstr (json_object_get_string_member (room, "category"), ==, "Engineering");
+  g_assert_cmpstr (json_object_get_string_member (room, "privacy"), ==, "open");
+  g_assert_cmpstr (json_object_get_string_member (room, "type"), ==, "auditorium");
+
+  /* The server's refusal is shown in the editor, in its words. */
+  editor = open_new_room_editor (f, page);
+  gtk_editable_set_text (GTK_EDITABLE (get_by_id (GTK_WIDGET (editor), "name_row")), "General");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (editor), "editor.save", NULL));
+  g_assert_true (perch_test_wait (editor_shows_error, editor, TIMEOUT_MS));
+  g_assert_nonnull (strstr (perch_room_editor_get_error (editor), "General"));
+  gtk_window_destroy (GTK_WINDOW (editor));
+}
+
+static gboolean
+picker_found (gpointer data)
+{
+  GListModel *results = perch_people_picker_get_results (data);
+  if (g_list_model_get_n_items (results) != 1)
+    return FALSE;
+  g_autoptr(PerchPrincipal) first = g_list_model_get_item (results, 0);
+  return g_strcmp0 (perch_principal_get_uri (first), "sip:carol@example.test") == 0;
+}
+
+/* A member added with the people picker is a member on the server. */
+static void
+test_add_member (Fixture *f, gconstpointer data)
+{
+  PerchRoomsPage *page = show_rooms (f);
+  RoomWanted design = { page, "Design", 0 };
+  g_assert_true (perch_test_wait (room_listed, &design, TIMEOUT_MS));
+  g_assert_true (perch_test_wait (categories_loaded, page, TIMEOUT_MS));
+  PerchRoomItem *room = perch_room_list_find (perch_rooms_page_get_rooms (page), "Design");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (page), "rooms.edit", "s", perch_room_item_get_id (room)));
+  PerchRoomEditor *editor = perch_rooms_page_get_editor (page);
+  g_assert_nonnull (editor);
+  g_assert_true (perch_room_editor_get_room (editor) == room);
+  wait_drawn (GTK_WIDGET (editor));
+
+  PerchPeopleEditor *members = PERCH_PEOPLE_EDITOR (get_by_id (GTK_WIDGET (editor), "members_editor"));
+  assert_shows (GTK_WIDGET (members), (const char *const[]) { "alice@example.test", "bob@example.test", NULL });
+
+  /* Open the picker with its button, type, choose the one found. */
+  gtk_menu_button_popup (GTK_MENU_BUTTON (get_by_id (GTK_WIDGET (members), "add_button")));
+  PerchPeoplePicker *picker = perch_people_editor_get_picker (members);
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (picker)));
+  gtk_editable_set_text (GTK_EDITABLE (get_by_id (GTK_WIDGET (picker), "search_entry")), "carol");
+  g_assert_true (perch_test_wait (picker_found, picker, TIMEOUT_MS));
+  GtkListBox *results = GTK_LIST_BOX (get_by_id (GTK_WIDGET (picker), "results_list"));
+  save_screenshot (GTK_WIDGET (picker), "people-picker");
+  gtk_widget_activate (GTK_WIDGET (gtk_list_box_get_row_at_index (results, 0)));
+
+  g_auto(GStrv) people = perch_people_editor_dup_people (members);
+  g_assert_true (g_strv_contains ((const char *const *) people, "sip:carol@example.test"));
+  assert_shows (GTK_WIDGET (members), (const char *const[]) { "carol@example.test", NULL });
+  GtkWidget *scrolled = gtk_widget_get_ancestor (GTK_WIDGET (members), GTK_TYPE_SCROLLED_WINDOW);
+  GtkAdjustment *adjustment = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scrolled));
+  graphene_point_t at;
+  g_assert_true (gtk_widget_compute_point (GTK_WIDGET (members), gtk_widget_get_first_child (scrolled),
+                                           &GRAPHENE_POINT_INIT (0, 0), &at));
+  gtk_adjustment_set_value (adjustment, gtk_adjustment_get_value (adjustment) + at.y - 24);
+  save_screenshot (GTK_WIDGET (editor), "room-editor-members");
+
+  save_and_wait_closed (editor);
+
+  g_autoptr(JsonNode) node = http_get (f, "/rooms/Design");
+  g_auto(GStrv) on_server = perch_json_get_strv (json_node_get_object (node), "members");
+  g_assert_true (g_strv_contains ((const char *const *) on_server, "sip:carol@example.test"));
+  g_assert_true (g_strv_contains ((const char *const *) on_server, "sip:alice@example.test"));
+  g_assert_true (g_strv_contains ((const char *const *) on_server, "sip:bob@example.test"));
+}
+
+static gboolean
+one_server (gpointer data)
+{
+  return perch_pool_page_get_n_servers (data) == 1;
+}
+
+static gboolean
+label_visible (gpointer data)
+{
+  return gtk_widget_get_visible (data);
+}
+
+static gboolean
+label_hidden (gpointer data)
+{
+  return !gtk_widget_get_visible (data);
+}
+
+/* The pool's one server with its figures; a refused setting is explained
+ * under it, an accepted one reaches the server. */
+static void
+test_pool_page (Fixture *f, gconstpointer data)
+{
+  perch_console_window_show_page (f->window, "pool");
+  PerchPoolPage *page = PERCH_POOL_PAGE (perch_console_window_get_page (f->window, "pool"));
+  g_assert_true (perch_test_wait (one_server, page, TIMEOUT_MS));
+  GtkWidget *servers = get_by_id (GTK_WIDGET (page), "servers_list");
+  /* The console's own XCCOS session is the server's one session. */
+  assert_shows (servers, (const char *const[]) { "sip:perchd@example.test", "sessions", "1", "uptime", NULL });
+
+  GtkWidget *history = get_by_id (GTK_WIDGET (page), "history_row");
+  GtkWidget *error_label = get_by_id (GTK_WIDGET (page), "config_error");
+  assert_shows (GTK_WIDGET (page), (const char *const[]) { "Default Chat History", NULL });
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (history)), ==, "30");
+
+  gtk_editable_set_text (GTK_EDITABLE (history), "900");
+  g_signal_emit_by_name (history, "apply");
+  g_assert_true (perch_test_wait (label_visible, error_label, TIMEOUT_MS));
+  g_assert_nonnull (strstr (gtk_label_get_text (GTK_LABEL (error_label)), "from 1 to 500"));
+  g_assert_true (gtk_widget_has_css_class (history, "error"));
+  save_screenshot (GTK_WIDGET (f->window), "pool");
+
+  gtk_editable_set_text (GTK_EDITABLE (history), "40");
+  g_signal_emit_by_name (history, "apply");
+  g_assert_true (perch_test_wait (label_hidden, error_label, TIMEOUT_MS));
+  g_autoptr(JsonNode) config = http_get (f, "/config");
+  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (config), "default_chat_history"), ==, "40");
+}
+
+/* Disconnecting stops the demo server and removes its data; the window is
+ * back at the start page and can connect again. */
+static void
+test_disconnect (Fixture *f, gconstpointer data)
+{
+  g_autofree char *first_dir = g_strdup (f->demo_dir);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.disconnect", NULL));
+  g_assert_null (perch_console_window_get_connection (f->window));
+  g_assert_true (perch_test_wait (pointer_cleared, &f->connection, TIMEOUT_MS));
+  g_assert_true (perch_test_wait (path_gone, first_dir, TIMEOUT_MS));
+
+  /* Again, so that the tear-down has a connection to close. */
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "win.connect-demo", NULL);
+  g_assert_true (perch_test_wait (is_connected, f->window, TIMEOUT_MS));
+  f->connection = perch_console_window_get_connection (f->window);
+  g_object_add_weak_pointer (G_OBJECT (f->connection), (gpointer *) &f->connection);
+  g_free (f->demo_dir);
+  f->demo_dir = g_path_get_dirname (perch_demo_server_get_data_dir (perch_connection_get_demo_server (f->connection)));
+  g_assert_cmpstr (f->demo_dir, !=, first_dir);
+}
+
+static void
+test_no_display (void)
+{
+  g_test_skip ("no display (run under xvfb-run)");
+}
+
+int
+main (int argc, char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  if (!gtk_init_check ())
+    {
+      g_test_add_func ("/perch/console/no-display", test_no_display);
+      return g_test_run ();
+    }
+
+  /* Screenshots of what is there, not of a transition towards it. */
+  g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, NULL);
+
+  g_autoptr(GError) error = NULL;
+  app = perch_console_application_new ();
+  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_HANDLES_COMMAND_LINE | G_APPLICATION_NON_UNIQUE);
+  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
+  g_assert_no_error (error);
+
+  g_test_add ("/perch/console/rooms-page", Fixture, "screenshot", fixture_set_up, test_rooms_page,
+              fixture_tear_down);
+  g_test_add ("/perch/console/create-room", Fixture, NULL, fixture_set_up, test_create_room, fixture_tear_down);
+  g_test_add ("/perch/console/add-member", Fixture, NULL, fixture_set_up, test_add_member, fixture_tear_down);
+  g_test_add ("/perch/console/pool-page", Fixture, NULL, fixture_set_up, test_pool_page, fixture_tear_down);
+  g_test_add ("/perch/console/disconnect", Fixture, NULL, fixture_set_up, test_disconnect, fixture_tear_down);
+
+  int status = g_test_run ();
+  g_clear_object (&app);
+  return status;
+}
