@@ -1048,6 +1048,12 @@ perch_admin_history (PerchChannel *channel, const PerchPrincipal *actor, const c
   PerchRoom *r = room_for (channel, actor, room, error);
   if (r == NULL)
     return NULL;
+  if (!actor->admin && r->info->disabled)
+    {
+      /* Its manager sees the room here, so "missing" would be a lie. */
+      deny (error, "the room is disabled: its content comes back when it is enabled");
+      return NULL;
+    }
   if (!actor->admin && !perch_policy_can_join (actor, r->info, r->cat, error))
     return NULL;
   if (limit == 0 || limit > MAX_PAGE)
