@@ -552,6 +552,23 @@ test_pool_config_policy (void)
   g_assert_cmpint (ctl ("alice", NULL, "config", "set", "default_chat_history", "20"), ==, 1);    /* 403 */
   g_assert_cmpint (ctl ("admin", NULL, "config", "set", "default_chat_history", "30"), ==, 0);
 
+  /* compliance: the configuration's compliance_* keys */
+  g_assert_cmpint (ctl ("admin", NULL, "compliance", "set", "--run-interval", "15m", "--add-room-details", "yes",
+                        "--one-room-per-file", "no"), ==, 0);
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (ctl ("admin", &out, "--json", "compliance", "show"), ==, 0);
+  g_autoptr(JsonNode) compliance = parse_json (out);
+  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (compliance), "compliance_run_interval"), ==, "900");
+  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (compliance), "compliance_add_room_details"), ==, "true");
+  g_assert_false (json_object_has_member (json_node_get_object (compliance), "default_chat_history"));
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (ctl ("admin", &out, "compliance", "show"), ==, 0);
+  g_assert_nonnull (strstr (out, "Run interval:        15m\n"));
+  g_assert_cmpint (ctl ("admin", NULL, "compliance", "set", "--run-interval", "10s"), ==, 2);   /* 400: a minute at least */
+  g_assert_cmpint (ctl ("admin", NULL, "compliance", "set", "--run-interval", "soon"), ==, 2);
+  g_assert_cmpint (ctl ("alice", NULL, "compliance", "set", "--add-room-details", "no"), ==, 1);
+  g_assert_cmpint (ctl ("admin", NULL, "compliance", "set", "--add-room-details", "no"), ==, 0);
+
   /* policy: dave is not enabled; a per-user grant lets him in over SIP at once */
   g_assert_cmpint (perchctl ("dave@example.test", "dave-demo", NULL, NULL, "chat", "rooms", NULL), ==, 3);
   g_assert_cmpint (ctl ("admin", NULL, "policy", "user", "dave@example.test", "--enabled", "yes"), ==, 0);

@@ -235,14 +235,17 @@ fmt_bytes (gint64 bytes)
 char *
 fmt_duration (gint64 seconds)
 {
-  gint64 days = seconds / 86400, hours = seconds % 86400 / 3600, minutes = seconds % 3600 / 60;
+  gint64 days = seconds / 86400, hours = seconds % 86400 / 3600, minutes = seconds % 3600 / 60, secs = seconds % 60;
   if (days > 0)
-    return g_strdup_printf ("%" G_GINT64_FORMAT "d %" G_GINT64_FORMAT "h", days, hours);
+    return hours ? g_strdup_printf ("%" G_GINT64_FORMAT "d %" G_GINT64_FORMAT "h", days, hours)
+                 : g_strdup_printf ("%" G_GINT64_FORMAT "d", days);
   if (hours > 0)
-    return g_strdup_printf ("%" G_GINT64_FORMAT "h %" G_GINT64_FORMAT "m", hours, minutes);
+    return minutes ? g_strdup_printf ("%" G_GINT64_FORMAT "h %" G_GINT64_FORMAT "m", hours, minutes)
+                   : g_strdup_printf ("%" G_GINT64_FORMAT "h", hours);
   if (minutes > 0)
-    return g_strdup_printf ("%" G_GINT64_FORMAT "m %" G_GINT64_FORMAT "s", minutes, seconds % 60);
-  return g_strdup_printf ("%" G_GINT64_FORMAT "s", seconds);
+    return secs ? g_strdup_printf ("%" G_GINT64_FORMAT "m %" G_GINT64_FORMAT "s", minutes, secs)
+                : g_strdup_printf ("%" G_GINT64_FORMAT "m", minutes);
+  return g_strdup_printf ("%" G_GINT64_FORMAT "s", secs);
 }
 
 const char *

@@ -2,7 +2,8 @@
 /* perchctl-pool.c: the pool-wide nouns — `pool` (Set-CsPersistentChatState
  * and -ActiveServer, and the servers' figures), `config`
  * (Set-CsPersistentChatConfiguration), `policy` (Set/Grant-
- * CsPersistentChatPolicy), `user`, `group`, `addin`
+ * CsPersistentChatPolicy), `compliance` (Set-CsPersistentChatCompliance-
+ * Configuration: the configuration's compliance_* keys), `user`, `group`, `addin`
  * (New-CsPersistentChatAddin) and `audit`. */
 #include "config.h"
 
@@ -170,6 +171,163 @@ const PerchctlVerb perchctl_config_verbs[] = {
   { "show", config_show, "config show", "every configuration key and its value" },
   { "set", config_set, "config set KEY VALUE [KEY VALUE...]",
     "set keys (default_chat_history, max_file_size_kb, participant_update_limit, room_management_url, ...)" },
+  { NULL }
+};
+
+/* ---- compliance -------------------------------------------------------------------------- */
+
+/* The compliance configuration is the configuration's compliance_* keys. */
+static const struct {
+  const char *option;   /* perchctl's option */
+  const char *key;      /* the configuration key */
+  const char *label;
+  enum { C_BOOL, C_DURATION, C_NUMBER, C_CHOICE, C_SERVER } kind;
+} compliance_keys[] = {
+  { "enabled", "compliance_enabled", "Enabled", C_BOOL },
+  { "run-interval", "compliance_run_interval", "Run interval", C_DURATION },
+  { "adapter", "compliance_adapter", "Adapter", C_CHOICE },
+  { NULL, "compliance_output_dir", "Output directory", C_SERVER },
+  { "one-room-per-file", "compliance_one_room_per_file", "One room per file", C_BOOL },
+  { "add-room-details", "compliance_add_room_details", "Add room details", C_BOOL },
+  { "add-user-details", "compliance_add_user_details", "Add user details", C_BOOL },
+  { "create-attachment-manifest", "compliance_create_attachment_manifest", "Attachment manifest", C_BOOL },
+  { "batch", "compliance_batch", "Batch", C_NUMBER },
+  { NULL, "compliance_command", "Command", C_SERVER },
+  { "command-timeout", "compliance_command_timeout", "Command timeout", C_DURATION },
+};
+
+/* "90", "90s", "15m", "2h", "30d": seconds, or -1. */
+static gint64
+parse_duration (const char *text)
+{
+  char *end = NULL;
+  guint64 n = g_ascii_strtoull (text, &end, 10);
+  if (end == text || n > G_MAXINT32)
+    return -1;
+  gint64 unit = 1;
+  if (g_str_equal (end, "m"))
+    unit = 60;
+  else if (g_str_equal (end, "h"))
+    unit = 3600;
+  else if (g_str_equal (end, "d"))
+    unit = 86400;
+  else if (!g_str_equal (end, "") && !g_str_equal (end, "s"))
+    return -1;
+  return (gint64) n * unit;
+}
+
+static int
+compliance_show (Ctl *ctl, int argc, char **argv)
+{
+  int status;
+  g_autoptr(Args) args = args_parse (ctl, argc, argv, NULL, 0, 0, &status);
+  if (args == NULL)
+    return status;
+  g_autoptr(JsonNode) reply = NULL;
+  if ((status = api_call (ctl, "GET", "/config", NULL, &reply)))
+    return status;
+  JsonObject *config = json_node_get_object (reply);
+  if (ctl->json)
+    {
+      JsonObject *subset = json_object_new ();
+      g_autoptr(GList) keys = g_list_sort (json_object_get_members (config), (GCompareFunc) strcmp);
+      for (GList *l = keys; l; l = l->next)
+        if (g_str_has_prefix (l->data, "compliance_"))
+          json_object_set_member (subset, l->data, json_node_copy (json_object_get_member (config, l->data)));
+      g_autoptr(JsonNode) node = json_object_node (subset);
+      print_json_node (node);
+      return EXIT_OK;
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (compliance_keys); i++)
+    {
+      if (!json_object_has_member (config, compliance_keys[i].key))
+        continue;   /* the command and directory are shown to administrators only */
+      const char *value = jstr (config, compliance_keys[i].key);
+      g_autofree char *text = NULL;
+      if (compliance_keys[i].kind == C_DURATION && parse_duration (value) >= 0)
+        text = fmt_duration (parse_duration (value));
+      else if (compliance_keys[i].kind == C_BOOL)
+        text = g_strdup (fmt_yes_no (g_str_equal (value, "true") || g_str_equal (value, "1")));
+      else if (g_str_equal (compliance_keys[i].key, "compliance_output_dir") && *value == '\0')
+        text = g_strdup ("(the data dir's compliance/)");
+      else
+        text = g_strdup (value);
+      print_field (compliance_keys[i].label, text);
+    }
+  return EXIT_OK;
+}
+
+static int
+compliance_set (Ctl *ctl, int argc, char **argv)
+{
+  static const char *const spec[] = { "enabled=", "run-interval=", "adapter=", "one-room-per-file=",
+                                      "add-room-details=", "add-user-details=", "create-attachment-manifest=",
+                                      "batch=", "command-timeout=", NULL };
+  static const char *const adapters[] = { "xml", "command", NULL };
+  int status;
+  g_autoptr(Args) args = args_parse (ctl, argc, argv, spec, 0, 0, &status);
+  if (args == NULL)
+    return status;
+  g_autoptr(JsonObject) body = json_object_new ();
+  for (guint i = 0; i < G_N_ELEMENTS (compliance_keys); i++)
+    {
+      const char *option = compliance_keys[i].option;
+      const char *value = option ? args_get (args, option) : NULL;
+      if (value == NULL)
+        continue;
+      int flag = -1;
+      gint64 number = 0;
+      const char *choice = NULL;
+      switch (compliance_keys[i].kind)
+        {
+        case C_BOOL:
+          if ((status = args_yes_no (ctl, args, option, &flag)))
+            return status;
+          json_object_set_string_member (body, compliance_keys[i].key, flag ? "true" : "false");
+          break;
+        case C_DURATION:
+          number = parse_duration (value);
+          if (number < 0)
+            return usage_error (ctl, "--%s is a duration (90, 90s, 15m, 2h, 30d), not “%s”", option, value);
+          json_object_set_int_member (body, compliance_keys[i].key, number);
+          break;
+        case C_NUMBER:
+          if ((status = args_int (ctl, args, option, 1, G_MAXINT32, &number)))
+            return status;
+          json_object_set_int_member (body, compliance_keys[i].key, number);
+          break;
+        case C_CHOICE:
+          if ((status = args_enum (ctl, args, option, adapters, &choice)))
+            return status;
+          json_object_set_string_member (body, compliance_keys[i].key, choice);
+          break;
+        case C_SERVER:
+          break;
+        }
+    }
+  if (json_object_get_size (body) == 0)
+    return usage_error (ctl, "nothing to change");
+  g_autoptr(JsonNode) reply = NULL;
+  if ((status = api_call (ctl, "PATCH", "/config", json_object_node (json_object_ref (body)), &reply)))
+    return status;
+  if (ctl->json)
+    {
+      print_json_node (reply);
+      return EXIT_OK;
+    }
+  g_autoptr(GList) keys = json_object_get_members (body);
+  for (GList *l = keys; l; l = l->next)
+    g_print ("%s = %s\n", (const char *) l->data, jstr (json_node_get_object (reply), l->data));
+  return EXIT_OK;
+}
+
+const PerchctlVerb perchctl_compliance_verbs[] = {
+  { "show", compliance_show, "compliance show", "the compliance service's settings" },
+  { "set", compliance_set,
+    "compliance set [--enabled yes|no] [--run-interval DURATION] [--adapter xml|command] [--one-room-per-file yes|no] "
+    "[--add-room-details yes|no] [--add-user-details yes|no] [--create-attachment-manifest yes|no] [--batch N] "
+    "[--command-timeout DURATION]",
+    "change them (the output directory and command: perchd --config on the server)" },
   { NULL }
 };
 

@@ -3,8 +3,8 @@
  *
  *   perchctl [--server URL] [--user U] [--json] <noun> <verb> [options]
  *
- * The administrative nouns (room, category, message, config, policy, user,
- * group, addin, pool, audit) speak to perchd's room management service
+ * The administrative nouns (room, category, message, config, compliance,
+ * policy, user, group, addin, pool, audit) speak to perchd's room management service
  * over HTTP(S); `chat` is a terminal chat client over SIP/XCCOS (--sip).
  * Each noun has a table of verbs; each verb parses its own options (see
  * perchctl-args.c). Passwords come from $PERCH_PASSWORD or a prompt without
@@ -31,6 +31,7 @@ static const Noun nouns[] = {
   { "category", perchctl_category_verbs, "categories and who may be in and create rooms there", FALSE },
   { "message",  perchctl_message_verbs,  "a room's history; remove or replace messages", FALSE },
   { "config",   perchctl_config_verbs,   "pool-wide configuration", FALSE },
+  { "compliance", perchctl_compliance_verbs, "the compliance service's settings", FALSE },
   { "policy",   perchctl_policy_verbs,   "who may use persistent chat", FALSE },
   { "user",     perchctl_user_verbs,     "users", FALSE },
   { "group",    perchctl_group_verbs,    "groups of users (group:NAME in lists)", FALSE },
@@ -186,7 +187,7 @@ main (int argc, char **argv)
   g_option_context_add_main_entries (context, entries, NULL);
   g_option_context_set_strict_posix (context, TRUE);  /* options before the noun */
   g_option_context_set_description (context,
-    "Nouns: room category message config policy user group addin pool audit chat.\n"
+    "Nouns: room category message config compliance policy user group addin pool audit chat.\n"
     "`perchctl` alone lists every command; `perchctl NOUN VERB --help` shows one.\n"
     "The password comes from $PERCH_PASSWORD or a prompt, never from the command line.\n"
     "Exit status: 0 ok, 1 refused or failed, 2 usage, 3 sign-in refused, 4 not found,\n"

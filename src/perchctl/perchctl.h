@@ -8,8 +8,8 @@
  *   perchctl-chat.c      `chat`, over SIP/XCCOS
  *   perchctl-room.c      `room`, `message`
  *   perchctl-category.c  `category`
- *   perchctl-pool.c      `pool`, `config`, `policy`, `user`, `group`,
- *                        `addin`, `audit`, `export`, `import` */
+ *   perchctl-pool.c      `pool`, `config`, `compliance`, `policy`, `user`,
+ *                        `group`, `addin`, `audit` */
 #pragma once
 
 #include <glib.h>
@@ -180,6 +180,7 @@ extern const PerchctlVerb perchctl_room_verbs[];
 extern const PerchctlVerb perchctl_message_verbs[];
 extern const PerchctlVerb perchctl_category_verbs[];
 extern const PerchctlVerb perchctl_config_verbs[];
+extern const PerchctlVerb perchctl_compliance_verbs[];
 extern const PerchctlVerb perchctl_policy_verbs[];
 extern const PerchctlVerb perchctl_user_verbs[];
 extern const PerchctlVerb perchctl_group_verbs[];
