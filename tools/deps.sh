@@ -8,6 +8,7 @@ PERCH_PACKAGES=(
   libglib2.0-dev libosip2-dev libxml2-dev libsqlite3-dev libgnutls28-dev
   libsoup-3.0-dev libjson-glib-dev glib-networking
   xvfb xauth
+  libgtk-4-dev libadwaita-1-dev libsecret-1-dev desktop-file-utils appstream
   pidgin-sipe libpurple-dev
 )
 

@@ -485,10 +485,10 @@ perch_rooms_page_constructed (GObject *object)
 
   self->probe_a = g_object_new (G_TYPE_OBJECT, NULL);
   self->probe_b = g_object_new (G_TYPE_OBJECT, NULL);
-  gtk_column_view_column_set_sorter (self->name_column,
-                                     GTK_SORTER (gtk_custom_sorter_new (probe_name, self, NULL)));
-  gtk_column_view_column_set_sorter (self->activity_column,
-                                     GTK_SORTER (gtk_custom_sorter_new (probe_activity, self, NULL)));
+  g_autoptr(GtkCustomSorter) by_name = gtk_custom_sorter_new (probe_name, self, NULL);
+  g_autoptr(GtkCustomSorter) by_activity = gtk_custom_sorter_new (probe_activity, self, NULL);
+  gtk_column_view_column_set_sorter (self->name_column, GTK_SORTER (by_name));
+  gtk_column_view_column_set_sorter (self->activity_column, GTK_SORTER (by_activity));
   g_signal_connect_object (gtk_column_view_get_sorter (self->column_view), "changed",
                            G_CALLBACK (on_sort_changed), self, G_CONNECT_SWAPPED);
   gtk_column_view_sort_by_column (self->column_view, self->name_column, GTK_SORT_ASCENDING);
