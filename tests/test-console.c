@@ -36,6 +36,17 @@
 
 static PerchConsoleApplication *app;
 
+/* Under AddressSanitizer: unwind malloc stacks fully. GLib and GTK have no
+ * frame pointers, so the fast unwinder stops at g_malloc and LeakSanitizer
+ * could not tell a library constructor's one-time allocation (tests/lsan.supp)
+ * from anything else. ASAN_OPTIONS still sets every other flag. */
+const char *__asan_default_options (void);
+__attribute__ ((used, visibility ("default"))) const char *
+__asan_default_options (void)
+{
+  return "fast_unwind_on_malloc=0";
+}
+
 typedef struct {
   PerchConsoleWindow *window;
   PerchConnection    *connection;   /* weak: NULL once closed and gone */
@@ -320,6 +331,14 @@ room_listed (gpointer data)
 }
 
 static gboolean
+all_pages_loaded (gpointer data)
+{
+  PerchRoomList *rooms = perch_rooms_page_get_rooms (data);
+  return rooms_loaded (data) && !perch_room_list_get_has_more (rooms) &&
+         g_list_model_get_n_items (G_LIST_MODEL (rooms)) == 4;
+}
+
+static gboolean
 categories_loaded (gpointer data)
 {
   return g_list_model_get_n_items (perch_rooms_page_get_categories (data)) > 0;
@@ -378,6 +397,14 @@ test_rooms_page (Fixture *f, gconstpointer data)
 
   assert_shows (view, (const char *const[]) { "General", "Mergers", NULL });
   save_screenshot (GTK_WIDGET (f->window), "rooms");
+
+  /* Paged: two rooms a page, the next page asked for as rows near the end
+   * are bound, until the server says there is no more. */
+  perch_room_list_set_page_size (rooms, 2);
+  perch_room_list_reload (rooms);
+  g_assert_true (perch_test_wait (all_pages_loaded, page, TIMEOUT_MS));
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (rooms)), ==, G_N_ELEMENTS (expected));
+  assert_shows (view, (const char *const[]) { "Announcements", "Design", "General", "Mergers", NULL });
 }
 
 static PerchRoomEditor *
@@ -572,6 +599,124 @@ test_disconnect (Fixture *f, gconstpointer data)
   g_assert_cmpstr (f->demo_dir, !=, first_dir);
 }
 
+static GtkWindow *
+find_toplevel (GType type)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWindow) window = g_list_model_get_item (toplevels, i);
+      if (G_TYPE_CHECK_INSTANCE_TYPE (window, type))
+        return window;
+    }
+  return NULL;
+}
+
+static void
+close_window (PerchConsoleWindow *window)
+{
+  gtk_window_close (GTK_WINDOW (window));
+  g_assert_true (perch_test_wait (only_our_reference, window, TIMEOUT_MS));
+  g_assert_finalize_object (window);
+}
+
+/* The keyboard shortcuts, the shortcuts window and the about window. */
+static void
+test_app_windows (void)
+{
+  static const struct { const char *action, *accel; } accels[] = {
+    { "win.refresh", "<Control>r" }, { "win.search", "<Control>f" }, { "win.new-room", "<Control>n" },
+    { "app.quit", "<Control>q" }, { "app.shortcuts", "<Control>question" },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (accels); i++)
+    {
+      g_auto(GStrv) set = gtk_application_get_accels_for_action (GTK_APPLICATION (app), accels[i].action);
+      g_assert_true (g_strv_contains ((const char *const *) set, accels[i].accel));
+    }
+
+  PerchConsoleWindow *window = g_object_ref (perch_console_window_new (app));
+  gtk_window_present (GTK_WINDOW (window));
+  wait_drawn (GTK_WIDGET (window));
+
+  g_action_group_activate_action (G_ACTION_GROUP (app), "shortcuts", NULL);
+  GtkWindow *shortcuts = find_toplevel (GTK_TYPE_SHORTCUTS_WINDOW);
+  g_assert_nonnull (shortcuts);
+  wait_drawn (GTK_WIDGET (shortcuts));
+  gtk_window_destroy (shortcuts);
+
+  g_action_group_activate_action (G_ACTION_GROUP (app), "about", NULL);
+  GtkWindow *about = find_toplevel (ADW_TYPE_ABOUT_WINDOW);
+  g_assert_nonnull (about);
+  assert_shows (GTK_WIDGET (about), (const char *const[]) { "Perch Console", PACKAGE_VERSION, NULL });
+  gtk_window_destroy (about);
+
+  close_window (window);
+}
+
+static gboolean
+label_shows_text (gpointer data)
+{
+  return gtk_widget_get_visible (data) && *gtk_label_get_text (data) != '\0';
+}
+
+/* The connect form, against a server that is not the console's own demo:
+ * a wrong password is refused in the server's words; the right one
+ * connects over HTTP and XCCOS, and the connection is remembered. */
+static void
+test_connect_form (void)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  perch_demo_server_start_async (NULL, perch_test_async_ready, &result);
+  perch_test_wait_result (&result, TIMEOUT_MS);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PerchDemoServer) server = perch_demo_server_start_finish (result, &error);
+  g_assert_no_error (error);
+  g_autofree char *url = g_strconcat ("http://", perch_demo_server_get_http_address (server), NULL);
+  g_autofree char *dir = g_path_get_dirname (perch_demo_server_get_data_dir (server));
+
+  PerchConsoleWindow *window = g_object_ref (perch_console_window_new (app));
+  gtk_window_present (GTK_WINDOW (window));
+  GtkWidget *start = get_by_id (GTK_WIDGET (window), "start_page");
+  gtk_editable_set_text (GTK_EDITABLE (get_by_id (start, "url_row")), url);
+  gtk_editable_set_text (GTK_EDITABLE (get_by_id (start, "sip_row")), perch_demo_server_get_sip_address (server));
+  gtk_switch_set_active (GTK_SWITCH (get_by_id (start, "sip_tls_switch")), FALSE);
+  gtk_editable_set_text (GTK_EDITABLE (get_by_id (start, "user_row")), "admin@example.test");
+  gtk_editable_set_text (GTK_EDITABLE (get_by_id (start, "password_row")), "not-the-password");
+  g_assert_true (gtk_widget_activate_action (start, "start.connect", NULL));
+
+  GtkWidget *error_label = get_by_id (start, "error_label");
+  g_assert_true (perch_test_wait (label_shows_text, error_label, TIMEOUT_MS));
+  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (error_label)), ==, "wrong user or password");
+  g_assert_null (perch_console_window_get_connection (window));
+
+  gtk_editable_set_text (GTK_EDITABLE (get_by_id (start, "password_row")), "admin-demo");
+  g_assert_true (gtk_widget_activate_action (start, "start.connect", NULL));
+  g_assert_true (perch_test_wait (is_connected, window, TIMEOUT_MS));
+  PerchConnection *connection = perch_console_window_get_connection (window);
+  g_object_add_weak_pointer (G_OBJECT (connection), (gpointer *) &connection);
+  g_assert_false (perch_connection_is_demo (connection));
+  g_assert_nonnull (perch_connection_get_client (connection));
+  g_assert_cmpstr (perch_connection_get_user_uri (connection), ==, "sip:admin@example.test");
+  /* The password never goes to GSettings; the rest does. */
+  g_autoptr(GVariant) recent = g_settings_get_value (perch_console_get_settings (), "recent-connections");
+  g_assert_cmpuint (g_variant_n_children (recent), >=, 1);
+  const char *r_url, *r_sip, *r_user;
+  gboolean r_tls;
+  g_variant_get_child (recent, 0, "(&s&s&sb)", &r_url, &r_sip, &r_user, &r_tls);
+  g_assert_cmpstr (r_url, ==, url);
+  g_assert_cmpstr (r_user, ==, "admin@example.test");
+  g_assert_false (r_tls);
+  g_autofree char *printed = g_variant_print (recent, FALSE);
+  g_assert_null (strstr (printed, "admin-demo"));
+
+  close_window (window);
+  g_assert_true (perch_test_wait (pointer_cleared, &connection, TIMEOUT_MS));
+  /* Not the console's demo: the server is still up until stopped here. */
+  g_assert_true (g_file_test (dir, G_FILE_TEST_IS_DIR));
+  perch_demo_server_stop (server);
+  g_assert_false (g_file_test (dir, G_FILE_TEST_EXISTS));
+}
+
 static void
 test_no_display (void)
 {
@@ -598,6 +743,8 @@ main (int argc, char *argv[])
   g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
   g_assert_no_error (error);
 
+  g_test_add_func ("/perch/console/app-windows", test_app_windows);
+  g_test_add_func ("/perch/console/connect-form", test_connect_form);
   g_test_add ("/perch/console/rooms-page", Fixture, "screenshot", fixture_set_up, test_rooms_page,
               fixture_tear_down);
   g_test_add ("/perch/console/create-room", Fixture, NULL, fixture_set_up, test_create_room, fixture_tear_down);

@@ -81,10 +81,16 @@ about_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data)
 {
   GtkApplication *app = user_data;
   static const char *developers[] = { "The Perch developers", NULL };
+  GtkWindow *parent = gtk_application_get_active_window (app);
+  /* The application's icon once it is installed; a server till then. */
+  GtkIconTheme *theme = gtk_icon_theme_get_for_display (parent ? gtk_widget_get_display (GTK_WIDGET (parent))
+                                                               : gdk_display_get_default ());
+  const char *icon = gtk_icon_theme_has_icon (theme, PERCH_CONSOLE_APP_ID) ? PERCH_CONSOLE_APP_ID
+                                                                           : "network-server-symbolic";
   GtkWidget *about = g_object_new (ADW_TYPE_ABOUT_WINDOW,
-                                   "transient-for", gtk_application_get_active_window (app),
+                                   "transient-for", parent,
                                    "modal", TRUE,
-                                   "application-icon", PERCH_CONSOLE_APP_ID,
+                                   "application-icon", icon,
                                    "application-name", _("Perch Console"),
                                    "developer-name", _("The Perch developers"),
                                    "version", PACKAGE_VERSION,
