@@ -717,6 +717,57 @@ test_connect_form (void)
   g_assert_false (g_file_test (dir, G_FILE_TEST_EXISTS));
 }
 
+static gboolean
+dialog_shown (gpointer data)
+{
+  return find_toplevel (ADW_TYPE_MESSAGE_DIALOG) != NULL;
+}
+
+/* perchd over HTTPS with its self-signed demo certificate: the console
+ * says the certificate is not trusted and shows its fingerprint; accepted,
+ * it connects, and the fingerprint is kept for that server. */
+static void
+test_certificate (void)
+{
+  PerchTestServer *server = perch_test_server_start ((const char *const[]) { "--https-listen", "127.0.0.1:0", NULL });
+  const char *https = perch_test_server_get (server, "https");
+  g_assert_nonnull (https);
+  g_autofree char *url = g_strconcat ("https://", https, NULL);
+  g_autofree char *sip = g_strdup_printf ("%s:%u", server->host, server->sip_port);
+
+  PerchConsoleWindow *window = g_object_ref (perch_console_window_new (app));
+  gtk_window_present (GTK_WINDOW (window));
+  GtkWidget *start = get_by_id (GTK_WIDGET (window), "start_page");
+  gtk_editable_set_text (GTK_EDITABLE (get_by_id (start, "url_row")), url);
+  gtk_editable_set_text (GTK_EDITABLE (get_by_id (start, "sip_row")), sip);
+  gtk_switch_set_active (GTK_SWITCH (get_by_id (start, "sip_tls_switch")), FALSE);
+  gtk_editable_set_text (GTK_EDITABLE (get_by_id (start, "user_row")), "admin@example.test");
+  gtk_editable_set_text (GTK_EDITABLE (get_by_id (start, "password_row")), "admin-demo");
+  g_assert_true (gtk_widget_activate_action (start, "start.connect", NULL));
+
+  g_assert_true (perch_test_wait (dialog_shown, NULL, TIMEOUT_MS));
+  AdwMessageDialog *dialog = ADW_MESSAGE_DIALOG (find_toplevel (ADW_TYPE_MESSAGE_DIALOG));
+  g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, "Untrusted Certificate");
+  g_assert_nonnull (strstr (adw_message_dialog_get_body (dialog), https));
+  g_assert_nonnull (strstr (adw_message_dialog_get_body (dialog), "SHA-256"));
+  save_screenshot (GTK_WIDGET (dialog), "certificate");
+  g_assert_null (perch_console_window_get_connection (window));
+  adw_message_dialog_response (dialog, "accept");
+  gtk_window_destroy (GTK_WINDOW (dialog));
+
+  g_assert_true (perch_test_wait (is_connected, window, TIMEOUT_MS));
+  PerchConnection *connection = perch_console_window_get_connection (window);
+  g_object_add_weak_pointer (G_OBJECT (connection), (gpointer *) &connection);
+  g_autoptr(GVariant) accepted = g_settings_get_value (perch_console_get_settings (), "accepted-certificates");
+  const char *fingerprint = NULL;
+  g_assert_true (g_variant_lookup (accepted, https, "&s", &fingerprint));
+  g_assert_cmpuint (strlen (fingerprint), ==, 32 * 3 - 1);   /* AB:CD:... */
+
+  close_window (window);
+  g_assert_true (perch_test_wait (pointer_cleared, &connection, TIMEOUT_MS));
+  perch_test_server_stop (server);
+}
+
 static void
 test_no_display (void)
 {
@@ -745,6 +796,7 @@ main (int argc, char *argv[])
 
   g_test_add_func ("/perch/console/app-windows", test_app_windows);
   g_test_add_func ("/perch/console/connect-form", test_connect_form);
+  g_test_add_func ("/perch/console/certificate", test_certificate);
   g_test_add ("/perch/console/rooms-page", Fixture, "screenshot", fixture_set_up, test_rooms_page,
               fixture_tear_down);
   g_test_add ("/perch/console/create-room", Fixture, NULL, fixture_set_up, test_create_room, fixture_tear_down);

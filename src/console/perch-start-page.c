@@ -2,6 +2,7 @@
 /* perch-start-page.c: the connect form, recent connections, the demo. */
 #include "config.h"
 
+#include <string.h>
 #include <glib/gi18n.h>
 
 #include "perch-api.h"
@@ -246,15 +247,23 @@ static void
 ask_about_certificate (PerchStartPage *self)
 {
   PerchApi *api = perch_connection_get_api (self->pending);
-  /* Translators: the body of the untrusted certificate dialog. */
+  /* "AB:CD:…" is 95 characters: four lines of 8 bytes, in monospace. */
+  const char *fingerprint = perch_api_get_rejected_fingerprint (api);
+  GString *lines = g_string_new (NULL);
+  for (gsize i = 0, n = strlen (fingerprint); i < n; i += 24)
+    g_string_append_printf (lines, "%s%.23s", i ? "\n" : "", fingerprint + i);
+  g_autofree char *server = g_markup_escape_text (perch_api_get_server_key (api), -1);
+  g_autofree char *reason = g_markup_escape_text (perch_api_get_rejected_reason (api), -1);
+  /* Translators: the body of the untrusted certificate dialog (Pango markup). */
   g_autofree char *body = g_strdup_printf (_("The certificate of %s is not trusted: %s.\n\n"
-                                             "Its SHA-256 fingerprint is\n%s\n\n"
+                                             "Its SHA-256 fingerprint is\n<tt>%s</tt>\n\n"
                                              "Accept it only if this is the fingerprint of your server’s "
                                              "certificate. It will be accepted for this server from now on."),
-                                           perch_api_get_server_key (api), perch_api_get_rejected_reason (api),
-                                           perch_api_get_rejected_fingerprint (api));
+                                           server, reason, lines->str);
+  g_string_free (lines, TRUE);
   GtkWidget *dialog = adw_message_dialog_new (GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))),
                                               _("Untrusted Certificate"), body);
+  adw_message_dialog_set_body_use_markup (ADW_MESSAGE_DIALOG (dialog), TRUE);
   adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
                                     "cancel", _("_Cancel"),
                                     "accept", _("_Accept for This Server"),
