@@ -720,6 +720,60 @@ test_admin_exit_codes (void)
   g_assert_nonnull (strstr (last_err, "too many"));
 }
 
+static void
+test_export_import (void)
+{
+  g_autofree char *archive = g_build_filename (server->dir, "pool.jsonl", NULL);
+  g_autofree char *out = NULL;
+  g_assert_cmpint (ctl ("admin", &out, "export", "--output", archive), ==, 0);
+  g_assert_true (g_str_has_prefix (out, "wrote "));
+  g_autofree char *text = NULL;
+  g_assert_true (g_file_get_contents (archive, &text, NULL, NULL));
+  g_auto(GStrv) lines = g_strsplit (text, "\n", -1);
+  g_autoptr(JsonNode) header = parse_json (lines[0]);
+  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (header), "type"), ==, "perch-export");
+  g_assert_nonnull (strstr (text, "\"name\":\"Design\""));
+  g_assert_nonnull (strstr (text, "\"type\":\"message\""));
+
+  /* some categories, no content, to standard output */
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (ctl ("admin", &out, "export", "--categories", "Board", "--no-content"), ==, 0);
+  g_assert_nonnull (strstr (out, "\"name\":\"Mergers\""));
+  g_assert_null (strstr (out, "\"name\":\"General\""));
+  g_assert_null (strstr (out, "\"type\":\"message\""));
+  g_assert_cmpint (ctl ("admin", NULL, "export", "--categories", "No Such Category"), ==, 4);
+  g_assert_cmpint (ctl ("admin", NULL, "export", "--from", "2030-01-01", "--to", "2020-01-01"), ==, 2);
+  g_assert_cmpint (ctl ("alice", NULL, "export", "--output", "-"), ==, 1);
+
+  /* Design goes; the import brings it back with its lists, and skips the
+   * rooms that are there */
+  g_assert_cmpint (ctl ("admin", NULL, "room", "delete", "Design", "--yes"), ==, 0);
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (ctl ("admin", &out, "--json", "import", archive), ==, 0);
+  g_autoptr(JsonNode) report = parse_json (out);
+  g_assert_cmpint (json_object_get_int_member (json_node_get_object (report), "rooms_created"), ==, 1);
+  g_assert_cmpint (json_object_get_int_member (json_node_get_object (report), "rooms_skipped"), >=, 3);
+  g_autoptr(JsonNode) design = room_json ("Design");
+  g_assert_true (array_has (json_object_get_array_member (json_node_get_object (design), "members"),
+                            "sip:bob@example.test"));
+  /* from standard input too */
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (ctl_run ("admin@example.test", "admin-demo", NULL, text, &out, "import", "-", NULL), ==, 0);
+  g_assert_nonnull (strstr (out, "rooms:"));
+
+  /* a truncated archive changes nothing (400: 2); only administrators import (1) */
+  g_autofree char *cut = g_build_filename (server->dir, "cut.jsonl", NULL);
+  g_autofree char *head = g_strjoin ("\n", lines[0], lines[1], lines[2], "", NULL);
+  g_assert_true (g_file_set_contents (cut, head, -1, NULL));
+  g_assert_cmpint (ctl ("admin", NULL, "room", "delete", "Design", "--yes"), ==, 0);
+  g_assert_cmpint (ctl ("admin", NULL, "import", cut), ==, 2);
+  g_assert_cmpint (ctl ("admin", NULL, "room", "show", "Design"), ==, 4);
+  g_assert_cmpint (ctl ("alice", NULL, "import", archive), ==, 1);
+  g_assert_cmpint (ctl ("admin", NULL, "import", archive), ==, 0);
+  g_assert_cmpint (ctl ("admin", NULL, "import", "/nonexistent/archive.jsonl"), ==, 2);
+  g_assert_cmpint (ctl ("admin", NULL, "import"), ==, 2);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -733,6 +787,7 @@ main (int argc, char **argv)
   g_test_add_func ("/perch/perchctl/message", test_message);
   g_test_add_func ("/perch/perchctl/pool-config-policy", test_pool_config_policy);
   g_test_add_func ("/perch/perchctl/users-groups-addins-audit", test_users_groups_addins_audit);
+  g_test_add_func ("/perch/perchctl/export-import", test_export_import);
   g_test_add_func ("/perch/perchctl/admin-exit-codes", test_admin_exit_codes);
   const char *const args[] = { "--http-listen", "127.0.0.1:0", "--https-listen", "127.0.0.1:0", NULL };
   server = perch_test_server_start (args);

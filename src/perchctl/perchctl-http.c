@@ -108,28 +108,48 @@ session_of (Ctl *ctl)
   return ctl->session;
 }
 
+/* A request for METHOD API-PATH, with the Accept, Authorization and TLS
+ * settings every request has; NULL (and a message) for a bad URL. */
+static SoupMessage *
+new_message (Ctl *ctl, const char *method, const char *path, const char *accept)
+{
+  g_autofree char *url = g_strconcat (ctl->api, path, NULL);
+  SoupMessage *msg = soup_message_new (method, url);
+  if (msg == NULL)
+    {
+      g_printerr ("perchctl: “%s” is not a URL (give --server http://HOST:PORT or https://HOST:PORT)\n", url);
+      return NULL;
+    }
+  if (ctl->insecure)
+    g_signal_connect (msg, "accept-certificate", G_CALLBACK (accept_any_certificate), NULL);
+  SoupMessageHeaders *headers = soup_message_get_request_headers (msg);
+  soup_message_headers_replace (headers, "Accept", accept);
+  if (ctl->token != NULL)
+    {
+      g_autofree char *bearer = g_strconcat ("Bearer ", ctl->token, NULL);
+      soup_message_headers_replace (headers, "Authorization", bearer);
+    }
+  return msg;
+}
+
+static int
+unreachable (Ctl *ctl, const GError *error)
+{
+  g_printerr ("perchctl: cannot reach the service at %s: %s\n", ctl->server, error->message);
+  if (error->domain == G_TLS_ERROR)
+    g_printerr ("perchctl: (a demo server's self-signed certificate needs --insecure)\n");
+  return EXIT_UNAVAILABLE;
+}
+
 /* Sends METHOD API-PATH with BODY (JSON text or NULL); *STATUS and *BYTES
  * the answer. Returns EXIT_OK, or the exit code when there was none. */
 static int
 send_request (Ctl *ctl, const char *method, const char *path, const char *body,
               guint *status, GBytes **bytes)
 {
-  g_autofree char *url = g_strconcat (ctl->api, path, NULL);
-  g_autoptr(SoupMessage) msg = soup_message_new (method, url);
+  g_autoptr(SoupMessage) msg = new_message (ctl, method, path, "application/json");
   if (msg == NULL)
-    {
-      g_printerr ("perchctl: “%s” is not a URL (give --server http://HOST:PORT or https://HOST:PORT)\n", url);
-      return EXIT_USAGE;
-    }
-  if (ctl->insecure)
-    g_signal_connect (msg, "accept-certificate", G_CALLBACK (accept_any_certificate), NULL);
-  SoupMessageHeaders *headers = soup_message_get_request_headers (msg);
-  soup_message_headers_replace (headers, "Accept", "application/json");
-  if (ctl->token != NULL)
-    {
-      g_autofree char *bearer = g_strconcat ("Bearer ", ctl->token, NULL);
-      soup_message_headers_replace (headers, "Authorization", bearer);
-    }
+    return EXIT_USAGE;
   if (body != NULL)
     {
       g_autoptr(GBytes) request = g_bytes_new (body, strlen (body));
@@ -138,12 +158,7 @@ send_request (Ctl *ctl, const char *method, const char *path, const char *body,
   g_autoptr(GError) error = NULL;
   *bytes = soup_session_send_and_read (session_of (ctl), msg, NULL, &error);
   if (*bytes == NULL)
-    {
-      g_printerr ("perchctl: cannot reach the service at %s: %s\n", ctl->server, error->message);
-      if (error->domain == G_TLS_ERROR)
-        g_printerr ("perchctl: (a demo server's self-signed certificate needs --insecure)\n");
-      return EXIT_UNAVAILABLE;
-    }
+    return unreachable (ctl, error);
   *status = soup_message_get_status (msg);
   return EXIT_OK;
 }
@@ -291,6 +306,71 @@ api_exists (Ctl *ctl, const char *path, gboolean *exists, JsonNode **reply)
   int result = call (ctl, "GET", path, NULL, reply, SOUP_STATUS_NOT_FOUND, &status);
   *exists = result == EXIT_OK && status != SOUP_STATUS_NOT_FOUND;
   return result;
+}
+
+int
+api_stream (Ctl *ctl, const char *method, const char *path, GInputStream *body, const char *type,
+            goffset length, GOutputStream *out, goffset *written, char **filename, JsonNode **reply)
+{
+  if (reply != NULL)
+    *reply = NULL;
+  if (ctl->token == NULL)
+    {
+      int status = sign_in (ctl);
+      if (status != EXIT_OK)
+        return status;
+    }
+  g_autoptr(SoupMessage) msg = new_message (ctl, method, path, out ? "*/*" : "application/json");
+  if (msg == NULL)
+    return EXIT_USAGE;
+  if (body != NULL)
+    soup_message_set_request_body (msg, type, body, length);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GInputStream) in = soup_session_send (session_of (ctl), msg, NULL, &error);
+  if (in == NULL)
+    return unreachable (ctl, error);
+  guint status = soup_message_get_status (msg);
+  if (SOUP_STATUS_IS_SUCCESSFUL (status) && out != NULL)
+    {
+      if (filename != NULL)
+        {
+          GHashTable *params = NULL;
+          if (soup_message_headers_get_content_disposition (soup_message_get_response_headers (msg), NULL, &params))
+            {
+              const char *name = g_hash_table_lookup (params, "filename");
+              *filename = name && *name && *name != '.' ? g_path_get_basename (name) : NULL;
+              g_hash_table_destroy (params);
+            }
+        }
+      gssize n = g_output_stream_splice (out, in, G_OUTPUT_STREAM_SPLICE_CLOSE_SOURCE, NULL, &error);
+      if (n < 0)
+        {
+          g_printerr ("perchctl: %s: %s\n", ctl->command, error->message);
+          return EXIT_FAILED;
+        }
+      if (written != NULL)
+        *written = n;
+      return EXIT_OK;
+    }
+  /* An error, or a JSON answer: small, read whole. */
+  g_autoptr(GOutputStream) memory = g_memory_output_stream_new_resizable ();
+  if (g_output_stream_splice (memory, in, G_OUTPUT_STREAM_SPLICE_CLOSE_SOURCE | G_OUTPUT_STREAM_SPLICE_CLOSE_TARGET,
+                              NULL, &error) < 0)
+    return unreachable (ctl, error);
+  g_autoptr(GBytes) bytes = g_memory_output_stream_steal_as_bytes (G_MEMORY_OUTPUT_STREAM (memory));
+  if (!SOUP_STATUS_IS_SUCCESSFUL (status))
+    return report_error (ctl, status, bytes);
+  JsonNode *node = parse_json (bytes);
+  if (node == NULL)
+    {
+      g_printerr ("perchctl: %s: the service's answer is not JSON\n", ctl->command);
+      return EXIT_FAILED;
+    }
+  if (reply != NULL)
+    *reply = node;
+  else
+    json_node_unref (node);
+  return EXIT_OK;
 }
 
 int

@@ -4,7 +4,7 @@
  *   perchctl [--server URL] [--user U] [--json] <noun> <verb> [options]
  *
  * The administrative nouns (room, category, message, config, compliance,
- * policy, user, group, addin, pool, audit) speak to perchd's room management service
+ * policy, user, group, addin, pool, audit, export, import) speak to perchd's room management service
  * over HTTP(S); `chat` is a terminal chat client over SIP/XCCOS (--sip).
  * Each noun has a table of verbs; each verb parses its own options (see
  * perchctl-args.c). Passwords come from $PERCH_PASSWORD or a prompt without
@@ -38,6 +38,8 @@ static const Noun nouns[] = {
   { "addin",    perchctl_addin_verbs,    "add-ins of the pool", FALSE },
   { "pool",     perchctl_pool_verbs,     "servers, pool state, active servers", FALSE },
   { "audit",    perchctl_audit_verbs,    "who did what", FALSE },
+  { "export",   perchctl_export_verbs,   "the pool's content to one archive", FALSE },
+  { "import",   perchctl_import_verbs,   "an archive into the pool", FALSE },
   { "chat",     perchctl_chat_verbs,     "chat over SIP: rooms, history, post, follow", TRUE },
 };
 
@@ -116,7 +118,7 @@ usage_noun (const Noun *noun, gboolean brief)
   for (const PerchctlVerb *v = noun->verbs; v->verb; v++)
     if (brief)
       {
-        g_autofree char *command = g_strdup_printf ("%s %s", noun->noun, v->verb);
+        g_autofree char *command = *v->verb ? g_strdup_printf ("%s %s", noun->noun, v->verb) : g_strdup (noun->noun);
         g_printerr ("  %-20s %s\n", command, v->summary);
       }
     else
@@ -187,7 +189,8 @@ main (int argc, char **argv)
   g_option_context_add_main_entries (context, entries, NULL);
   g_option_context_set_strict_posix (context, TRUE);  /* options before the noun */
   g_option_context_set_description (context,
-    "Nouns: room category message config compliance policy user group addin pool audit chat.\n"
+    "Nouns: room category message config compliance policy user group addin pool audit\n"
+    "export import chat.\n"
     "`perchctl` alone lists every command; `perchctl NOUN VERB --help` shows one.\n"
     "The password comes from $PERCH_PASSWORD or a prompt, never from the command line.\n"
     "Exit status: 0 ok, 1 refused or failed, 2 usage, 3 sign-in refused, 4 not found,\n"
@@ -213,8 +216,10 @@ main (int argc, char **argv)
       usage ();
       return EXIT_USAGE;
     }
-  const PerchctlVerb *verb = NULL;
-  for (const PerchctlVerb *v = noun->verbs; argc > 2 && v->verb; v++)
+  /* A noun with one verb named "" (export, import) takes its options at once. */
+  gboolean verbless = *noun->verbs[0].verb == '\0';
+  const PerchctlVerb *verb = verbless ? &noun->verbs[0] : NULL;
+  for (const PerchctlVerb *v = noun->verbs; !verbless && argc > 2 && v->verb; v++)
     if (strcmp (v->verb, argv[2]) == 0)
       verb = v;
   if (verb == NULL)
@@ -225,7 +230,7 @@ main (int argc, char **argv)
       usage_noun (noun, FALSE);
       return EXIT_USAGE;
     }
-  ctl.command = g_strdup_printf ("%s %s", noun->noun, verb->verb);
+  ctl.command = verbless ? g_strdup (noun->noun) : g_strdup_printf ("%s %s", noun->noun, verb->verb);
   ctl.usage = verb->usage;
   if (ctl.server == NULL)
     ctl.server = g_strdup (g_getenv ("PERCH_SERVER") ? g_getenv ("PERCH_SERVER") : PERCHCTL_DEFAULT_SERVER);
@@ -240,6 +245,6 @@ main (int argc, char **argv)
   /* from here on every path ends below, where ctl is cleaned up (and the
    * HTTP token revoked) */
   if (status == EXIT_OK)
-    status = verb->func (&ctl, argc - 3, argv + 3);
+    status = verbless ? verb->func (&ctl, argc - 2, argv + 2) : verb->func (&ctl, argc - 3, argv + 3);
   return status;
 }

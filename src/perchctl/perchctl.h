@@ -9,7 +9,8 @@
  *   perchctl-room.c      `room`, `message`
  *   perchctl-category.c  `category`
  *   perchctl-pool.c      `pool`, `config`, `compliance`, `policy`, `user`,
- *                        `group`, `addin`, `audit` */
+ *                        `group`, `addin`, `audit`
+ *   perchctl-archive.c   `export`, `import` */
 #pragma once
 
 #include <glib.h>
@@ -120,6 +121,12 @@ int      api_call (Ctl *ctl, const char *method, const char *path, JsonNode *bod
 /* GET PATH: *EXISTS whether it answered 200 (then *REPLY, when not NULL)
  * or 404, which is not an error here. */
 int      api_exists (Ctl *ctl, const char *path, gboolean *exists, JsonNode **reply);
+/* METHOD PATH for what is too big to hold: BODY (may be NULL) streamed up
+ * as TYPE of LENGTH bytes (-1: unknown); a successful answer streamed into
+ * OUT (left open; *WRITTEN its size, *FILENAME the name the service suggests,
+ * or NULL), or when OUT is NULL parsed into *REPLY. Errors as api_call. */
+int      api_stream (Ctl *ctl, const char *method, const char *path, GInputStream *body, const char *type,
+                     goffset length, GOutputStream *out, goffset *written, char **filename, JsonNode **reply);
 /* GET PATH, then every next_cursor page when ALL, items gathered in one
  * {"items": [...], "next_cursor": ...} answer. */
 int      api_list (Ctl *ctl, const char *path, gboolean all, JsonNode **reply);
@@ -187,6 +194,8 @@ extern const PerchctlVerb perchctl_group_verbs[];
 extern const PerchctlVerb perchctl_addin_verbs[];
 extern const PerchctlVerb perchctl_pool_verbs[];
 extern const PerchctlVerb perchctl_audit_verbs[];
+extern const PerchctlVerb perchctl_export_verbs[];
+extern const PerchctlVerb perchctl_import_verbs[];
 
 /* `room eligible` and `category eligible`: COLLECTION "rooms" or "categories". */
 int      perchctl_eligible (Ctl *ctl, int argc, char **argv, const char *collection);
