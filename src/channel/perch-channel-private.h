@@ -47,6 +47,8 @@ struct _PerchChannel {
   gint64             started_us;        /* monotonic */
   guint              post_seconds[60];  /* posts per second, a ring over the last minute */
   gint64             post_second_stamp[60];
+  GHashTable        *file_tokens;   /* token -> FileToken* (perch-channel-files.c) */
+  char              *files_url;     /* the HTTP service's base URL, or NULL */
 };
 
 /* One command handler: fills REPLY with the inner XML of <data> and returns
@@ -79,3 +81,12 @@ void       _perch_channel_refresh_all_stats (PerchChannel *channel);
 void       _perch_channel_add_group_member (PerchChannel *channel, const char *user, const char *group);
 void       _perch_channel_record_event (PerchChannel *channel, PerchEventType type, const char *room_id,
                                         const char *user, const char *content);
+/* perch-channel-files.c: issues a token (32 hex digits) for USER, or NULL
+ * with BUSY when too many are outstanding. */
+char      *_perch_channel_file_token_new (PerchChannel *channel, PerchFileDirection direction, const char *user,
+                                          const char *room_id, const char *file, GError **error);
+void       _perch_channel_files_free (PerchChannel *channel);
+/* May WHO transfer files in ROOM (DOWNLOAD: read it; UPLOAD: post in it,
+ * in a category with file_upload on)? The policy module's errors. */
+gboolean   _perch_channel_file_allowed (PerchChannel *channel, const PerchPrincipal *who, PerchRoom *room,
+                                        PerchFileDirection direction, GError **error);

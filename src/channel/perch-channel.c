@@ -424,6 +424,7 @@ perch_channel_free (PerchChannel *channel)
   g_hash_table_unref (channel->categories);
   g_hash_table_unref (channel->principals);
   g_hash_table_unref (channel->user_groups);
+  _perch_channel_files_free (channel);
   g_free (channel->config.domain);
   g_free (channel->config.server_uri);
   g_free (channel->config.pool_uri);

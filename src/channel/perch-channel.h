@@ -79,6 +79,62 @@ void perch_channel_handle_info (PerchChannel *channel, PerchSession *session,
                                 const char *body, gsize len,
                                 PerchInfoDone done, gpointer user_data);
 
+/* ---- file transfer (cmd:getfutok / cmd:getfdtok; perch-channel-files.c) ----
+ *
+ * A token is single-use, expires after PERCH_FILE_TOKEN_LIFETIME_S, and is
+ * bound to the user it was issued to, a room, and a file: for an upload the
+ * (sanitized) display name, for a download the file's id. The HTTP service
+ * takes it back when the transfer starts, and the rules are checked again
+ * then, so a member removed since cannot use a token issued before. */
+
+#define PERCH_FILE_TOKEN_LIFETIME_S 300
+
+typedef enum {
+  PERCH_FILE_UPLOAD = 1,
+  PERCH_FILE_DOWNLOAD,
+} PerchFileDirection;
+
+typedef struct {
+  PerchFileDirection direction;
+  char              *user;     /* sip: URI it was issued to */
+  char              *room_id;
+  char              *file;     /* upload: display name; download: file id */
+} PerchFileGrant;
+
+void perch_file_grant_free (PerchFileGrant *grant);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PerchFileGrant, perch_file_grant_free)
+
+/* Where tokens are used: the HTTP service's base URL ("https://host:port"),
+ * set by the server once it listens. NULL: no file transfer. */
+void perch_channel_set_files_url (PerchChannel *channel, const char *base_url);
+
+/* Takes TOKEN back for a transfer in DIRECTION by WHO. NOT_FOUND for an
+ * unknown, used, expired or other-direction token, or a room or file that
+ * is gone; ACCESS_DENIED for another user's token (which stays usable by
+ * its owner) or when the rules no longer allow the transfer. */
+PerchFileGrant *perch_channel_file_token_take (PerchChannel *channel, const char *token,
+                                               PerchFileDirection direction, const PerchPrincipal *who,
+                                               GError **error);
+
+/* max_file_size_kb in bytes, as configured now. */
+gint64 perch_channel_max_file_size (PerchChannel *channel);
+
+/* A display name from what a client sent: the part after the last / or \,
+ * valid UTF-8, no control characters, at most 255 bytes; "file" when
+ * nothing is left. Never used as a path. */
+char *perch_file_name_sanitize (const char *name);
+/* Is ID shaped like a file id (32 lower-case hex digits)? */
+gboolean perch_file_id_valid (const char *id);
+
+/* Records a FILEDOWNLOAD (or other file) compliance event through the
+ * committer; DONE runs on the main context once it is durable (ERROR NULL)
+ * or has failed — before this returns, with BUSY, when the committer's
+ * backlog is over max_pending_writes. */
+typedef void (*PerchChannelEventDone) (const GError *error, gpointer user_data);
+void perch_channel_record_file_event (PerchChannel *channel, PerchEventType type, const char *room_id,
+                                      const char *user, const char *file_id,
+                                      PerchChannelEventDone done, gpointer user_data);
+
 /* Figures for status pages and benchmarks. */
 guint perch_channel_n_sessions (PerchChannel *channel);
 guint perch_channel_n_rooms (PerchChannel *channel);

@@ -375,6 +375,73 @@ nodespermcreatechild_command (PerchChannel *channel, PerchSession *session, Perc
   return FALSE;
 }
 
+/* cmd:getfutok and cmd:getfdtok: <ftdb channelUri="ma-chan://..." fileUrl="..."/>.
+ * For an upload fileUrl is the file's name (only its last component is
+ * kept, as a display name); for a download it is the file's id or a
+ * ma-filelink: URL naming it. The answer names where to send or fetch
+ * the bytes: the HTTP service's /files/TOKEN. */
+static gboolean
+file_token_command (PerchChannel *channel, PerchSession *session, PerchXccosItem *cmd, GString *reply,
+                    PerchFileDirection direction, GError **error)
+{
+  xmlNode *ftdb = perch_xml_child (cmd->data, "ftdb");
+  g_autofree char *chan = ftdb ? perch_xml_get (ftdb, "channelUri") : NULL;
+  g_autofree char *url = ftdb ? perch_xml_get (ftdb, "fileUrl") : NULL;
+  if (chan == NULL || url == NULL)
+    return bad_request (error, "the command needs <ftdb channelUri fileUrl>");
+  PerchRoom *room = _perch_channel_room_by_uri (channel, chan);
+  if (room == NULL)
+    {
+      g_set_error_literal (error, PERCH_ERROR, PERCH_ERROR_NOT_FOUND, "no such room");
+      return FALSE;
+    }
+  if (!_perch_channel_file_allowed (channel, &session->who, room, direction, error))
+    return FALSE;
+  g_autofree char *file = NULL;
+  if (direction == PERCH_FILE_UPLOAD)
+    file = perch_file_name_sanitize (url);
+  else
+    {
+      const char *id = g_ascii_strncasecmp (url, "ma-filelink:", 12) == 0 ? url + 12 : url;
+      g_autoptr(PerchFile) stored = perch_file_id_valid (id) ? perch_store_file_get (channel->store, id, NULL) : NULL;
+      /* Another room's file is no file of this room's. */
+      if (stored == NULL || stored->state != PERCH_FILE_STORED || strcmp (stored->room_id, room->info->id) != 0)
+        {
+          g_set_error_literal (error, PERCH_ERROR, PERCH_ERROR_NOT_FOUND, "no such file in this room");
+          return FALSE;
+        }
+      file = g_strdup (id);
+    }
+  if (channel->files_url == NULL)
+    {
+      g_set_error_literal (error, PERCH_ERROR, PERCH_ERROR_FAILED,
+                           "file transfer needs perchd's HTTP service (--https-listen)");
+      return FALSE;
+    }
+  g_autofree char *token = _perch_channel_file_token_new (channel, direction, session->user, room->info->id,
+                                                         file, error);
+  if (token == NULL)
+    return FALSE;
+  g_autofree char *server = g_strdup_printf ("%s/files/%s", channel->files_url, token);
+  g_string_append (reply, "<token");
+  perch_xml_attr_append (reply, "token", token);
+  perch_xml_attr_append (reply, "serveruri", server);
+  g_string_append (reply, "/>");
+  return TRUE;
+}
+
+static gboolean
+getfutok_command (PerchChannel *channel, PerchSession *session, PerchXccosItem *cmd, GString *reply, GError **error)
+{
+  return file_token_command (channel, session, cmd, reply, PERCH_FILE_UPLOAD, error);
+}
+
+static gboolean
+getfdtok_command (PerchChannel *channel, PerchSession *session, PerchXccosItem *cmd, GString *reply, GError **error)
+{
+  return file_token_command (channel, session, cmd, reply, PERCH_FILE_DOWNLOAD, error);
+}
+
 /* The command table. SIPE's notes once spell the server-info reply
  * "rpl:getservinfo"; it sends "cmd:getserverinfo", accepted in both spellings. */
 static const PerchCommand commands[] = {
@@ -391,6 +458,8 @@ static const PerchCommand commands[] = {
   { "cmd:getpref",              "rpl:getpref",              getpref_command },
   { "cmd:setpref",              "rpl:setpref",              setpref_command },
   { "cmd:nodespermcreatechild", "rpl:nodespermcreatechild", nodespermcreatechild_command },
+  { "cmd:getfutok",             "rpl:getftok",              getfutok_command },
+  { "cmd:getfdtok",             "rpl:getftok",              getfdtok_command },
 };
 
 const PerchCommand *

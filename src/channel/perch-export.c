@@ -201,7 +201,8 @@ next_line (LineReader *r, GCancellable *cancellable, GError **error)
     {
       guint8 *data = r->buf->data + r->start;
       gsize len = r->buf->len - r->start;
-      guint8 *nl = memchr (data, '\n', len);
+      /* An empty GByteArray's data is NULL, which memchr may not be given. */
+      guint8 *nl = len > 0 ? memchr (data, '\n', len) : NULL;
       if (nl != NULL || (r->eof && len > 0))
         {
           gsize n = nl ? (gsize) (nl - data) : len;

@@ -329,6 +329,14 @@ perch_connection_connect_async (PerchConnection *self, GCancellable *cancellable
 
   GTask *task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, perch_connection_connect_async);
+  /* A demo server started for a connect that is given up is stopped
+   * before the task goes: the application stays until then. */
+  GApplication *app = g_application_get_default ();
+  if (app != NULL)
+    {
+      g_application_hold (app);
+      g_task_set_task_data (task, app, (GDestroyNotify) g_application_release);
+    }
   if (self->demo)
     perch_demo_server_start_async (cancellable, on_demo_started, task);
   else

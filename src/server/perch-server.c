@@ -208,6 +208,9 @@ perch_server_new (const PerchServerOptions *options, GError **error)
   if (options->http_listen != NULL || options->https_listen != NULL)
     {
       server->web = perch_web_new (server->channel, server->store, cert, error);
+      /* Files in rooms, export and import keep their bytes under the data dir. */
+      if (server->web != NULL && !perch_web_set_data_dir (server->web, server->data_dir, error))
+        g_clear_object (&server->web);
       if (server->web != NULL && options->http_listen != NULL)
         server->http_address = perch_web_listen (server->web, options->http_listen, FALSE, error);
       if (server->web != NULL && options->https_listen != NULL &&
@@ -232,13 +235,16 @@ perch_server_new (const PerchServerOptions *options, GError **error)
         {
           g_autoptr(GInetAddress) inet = g_inet_address_new_from_string (host);
           gboolean wildcard = inet != NULL && g_inet_address_get_is_any (inet);
-          g_autofree char *url = g_strdup_printf ("%s://%s%s%s:%u/api/v1/",
-                                                  server->https_address ? "https" : "http",
-                                                  !wildcard && strchr (host, ':') ? "[" : "",
-                                                  wildcard ? domain : host,
-                                                  !wildcard && strchr (host, ':') ? "]" : "",
-                                                  port);
+          g_autofree char *base = g_strdup_printf ("%s://%s%s%s:%u",
+                                                   server->https_address ? "https" : "http",
+                                                   !wildcard && strchr (host, ':') ? "[" : "",
+                                                   wildcard ? domain : host,
+                                                   !wildcard && strchr (host, ':') ? "]" : "",
+                                                   port);
+          g_autofree char *url = g_strconcat (base, "/api/v1/", NULL);
           perch_sip_service_set_web_url (server->sip, url);
+          /* cmd:getfutok and cmd:getfdtok send clients to BASE/files/TOKEN. */
+          perch_channel_set_files_url (server->channel, base);
         }
     }
   g_string_append_printf (ready, " domain=%s", domain);

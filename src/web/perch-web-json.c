@@ -45,8 +45,8 @@ static const PerchWebField me_fields[] = {
 
 static const PerchWebField error_detail_fields[] = {
   { "code", PERCH_WEB_STRING, TRUE,
-    .description = "bad_request, unauthorized, forbidden, not_found, method_not_allowed, conflict, "
-                   "too_large, rule_violation, too_many_requests, server_error or busy" },
+    .description = "bad_request, unauthorized, forbidden, not_found, method_not_allowed, conflict, length_required, "
+                   "too_large, rule_violation, too_many_requests, server_error, busy or insufficient_storage" },
   { "status", PERCH_WEB_INT, TRUE },
   { "message", PERCH_WEB_STRING, TRUE, .description = "for people; a rule violation names the rule" },
   END
@@ -279,6 +279,25 @@ static const PerchWebField audit_fields[] = {
   END
 };
 
+static const PerchWebField file_fields[] = {
+  { "id", PERCH_WEB_STRING, TRUE, .description = "32 hex digits" },
+  { "name", PERCH_WEB_STRING, TRUE, .description = "the display name given to cmd:getfutok, sanitized" },
+  { "size", PERCH_WEB_INT, TRUE, .description = "bytes" },
+  { "sha256", PERCH_WEB_STRING, TRUE, .description = "of the bytes stored, in hex" },
+  { "link", PERCH_WEB_STRING, TRUE, .description = "ma-filelink:ID, for a post to refer to it" },
+  END
+};
+
+static const PerchWebField import_report_fields[] = {
+  { "categories_created", PERCH_WEB_INT, TRUE },
+  { "categories_existing", PERCH_WEB_INT, TRUE, .description = "matched by name and used as they are" },
+  { "rooms_created", PERCH_WEB_INT, TRUE },
+  { "rooms_skipped", PERCH_WEB_INT, TRUE, .description = "a room of that name existed: left alone, content not imported" },
+  { "messages", PERCH_WEB_INT, TRUE },
+  { "notes", PERCH_WEB_STRINGS, TRUE, .description = "what was skipped and why" },
+  END
+};
+
 static const PerchWebField no_fields[] = { END };
 
 /* Config and ConfigPatch are open objects (any key, scalar values): their
@@ -317,6 +336,8 @@ const PerchWebSchema perch_web_schemas[] = {
   { "Addin", NULL, addin_fields },
   { "AddinPut", NULL, addin_put_fields },
   { "AuditEntry", "Who did what", audit_fields },
+  { "File", "A file stored in a room", file_fields },
+  { "ImportReport", "What an import did", import_report_fields },
   { "OpenAPI", "This document", no_fields, "{}" },
   { NULL }
 };

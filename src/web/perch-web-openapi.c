@@ -242,6 +242,24 @@ add_json_content (JsonBuilder *b, const PerchWebRoute *route)
   json_builder_end_object (b);
 }
 
+/* content: {TYPE: {schema: {type: string, format: binary}}}, for bodies
+ * and answers that are bytes. */
+static void
+add_binary_content (JsonBuilder *b, const char *type)
+{
+  json_builder_set_member_name (b, "content");
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, type);
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "schema");
+  json_builder_begin_object (b);
+  member_string (b, "type", "string");
+  member_string (b, "format", "binary");
+  json_builder_end_object (b);
+  json_builder_end_object (b);
+  json_builder_end_object (b);
+}
+
 static void
 add_success (JsonBuilder *b, const PerchWebRoute *route, int status)
 {
@@ -251,6 +269,8 @@ add_success (JsonBuilder *b, const PerchWebRoute *route, int status)
   member_string (b, "description", soup_status_get_phrase (status));
   if (route->response != NULL)
     add_json_content (b, route);
+  else if (route->raw_response != NULL)
+    add_binary_content (b, route->raw_response);
   json_builder_end_object (b);
 }
 
@@ -261,7 +281,8 @@ operation_id (const PerchWebRoute *route)
   for (const char *m = route->method; *m; m++)
     g_string_append_c (id, g_ascii_tolower (*m));
   gboolean upper = TRUE;
-  for (const char *p = route->path + strlen ("/api/v1"); *p; p++)
+  const char *path = g_str_has_prefix (route->path, "/api/v1/") ? route->path + strlen ("/api/v1") : route->path;
+  for (const char *p = path; *p; p++)
     {
       if (*p == '/' || *p == '{' || *p == '}' || *p == '.' || *p == '_')
         upper = TRUE;
@@ -315,24 +336,35 @@ add_operation (JsonBuilder *b, const PerchWebRoute *route)
       json_builder_end_object (b);
       json_builder_end_object (b);
     }
+  else if (route->raw_body)
+    {
+      json_builder_set_member_name (b, "requestBody");
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "required");
+      json_builder_add_boolean_value (b, TRUE);
+      add_binary_content (b, route->raw_body);
+      json_builder_end_object (b);
+    }
 
   json_builder_set_member_name (b, "responses");
   json_builder_begin_object (b);
   add_success (b, route, route->status);
-  if (strcmp (route->method, "PUT") == 0)
+  if (strcmp (route->method, "PUT") == 0 && route->status != 201)
     add_success (b, route, 201);
   /* The errors every route of its kind can give, then its own. */
   int statuses[16];
   guint n = 0;
-  if (route->query || route->body || has_path_param)
+  if (route->query || route->body || route->raw_body || has_path_param)
     statuses[n++] = 400;
   if (!(route->flags & PERCH_WEB_PUBLIC))
     {
       statuses[n++] = 401;
       statuses[n++] = 429;
     }
-  if (route->body)
+  if (route->body || route->raw_body)
     statuses[n++] = 413;
+  if (route->raw_body)
+    statuses[n++] = 411;
   for (guint i = 0; route->errors[i] && n < G_N_ELEMENTS (statuses); i++)
     statuses[n++] = route->errors[i];
   for (guint i = 0; i < n; i++)
@@ -382,10 +414,12 @@ perch_web_openapi_json (void)
   member_string (b, "version", PACKAGE_VERSION);
   member_string (b, "description",
                  "Administration of a Perch persistent chat pool: categories, rooms, content, users, "
-                 "groups, policy, add-ins, configuration and audit. Every rule is decided by the server's "
+                 "groups, policy, add-ins, configuration, audit, export and import; and the file transfers "
+                 "chat clients are sent to (/files/{token}). Every rule is decided by the server's "
                  "one policy module, the same as for chat clients; a secret room is 404 to anyone who "
                  "may not know it. Bodies are JSON objects of at most 1 MiB and 32 levels; unknown "
-                 "members and query parameters are refused with 400.");
+                 "members and query parameters are refused with 400. Bodies that are bytes (files, "
+                 "archives) are streamed to disk, up to max_file_size_kb for files and 4 GiB for archives.");
   json_builder_end_object (b);
 
   json_builder_set_member_name (b, "security");

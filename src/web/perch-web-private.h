@@ -88,6 +88,28 @@ JsonNode *perch_web_time_json (gint64 ts_us);
 typedef struct _PerchWebRequest PerchWebRequest;
 typedef void (*PerchWebHandler) (PerchWebRequest *req);
 
+/* A body that is bytes rather than JSON (a file, an archive): written to a
+ * temporary file as it arrives, never held in memory, hashed on the way.
+ * The temporary file is removed when the request ends unless a handler
+ * took it (path set to NULL). */
+typedef struct {
+  int            fd;            /* the temporary file, or -1 */
+  char          *path;          /* its name, or NULL once taken */
+  gint64         size;          /* bytes received so far */
+  gint64         max;           /* set by the route's begin: at most this many */
+  char          *limit_message; /* set by begin: the 413's words */
+  const char    *subdir;        /* set by begin: "files/tmp" or "tmp", under the data dir */
+  GChecksum     *sha256;        /* of the bytes received */
+  gpointer       data;          /* the route's own, freed with data_free */
+  GDestroyNotify data_free;
+} PerchWebUpload;
+
+/* Runs once a raw-body request's headers are in, before any byte of its
+ * body is read: checks what can be checked (who, token, rights) and fills
+ * UPLOAD's max, limit_message and subdir. An error refuses the request
+ * without reading the body. */
+typedef gboolean (*PerchWebBegin) (PerchWebRequest *req, PerchWebUpload *upload, GError **error);
+
 typedef enum {
   PERCH_WEB_PARAM_STRING = 1,
   PERCH_WEB_PARAM_ENUM,
@@ -119,6 +141,10 @@ typedef struct {
   const char          *response;    /* a schema name, or NULL: no content */
   gboolean             list;        /* the response is {"items": [RESPONSE], "next_cursor"} */
   const int           *errors;      /* documented error statuses, ending with 0 */
+  const char          *raw_body;    /* a media type: the body is bytes, streamed to a temporary file
+                                     * (PerchWebUpload) up to the limit begin sets; NULL: JSON or none */
+  const char          *raw_response;/* a media type: the answer is bytes streamed from a file */
+  PerchWebBegin        begin;       /* raw_body routes: see PerchWebBegin */
 } PerchWebRoute;
 
 extern const PerchWebRoute perch_web_route_table[];   /* ends with a NULL method */
@@ -137,6 +163,7 @@ struct _PerchWebRequest {
   JsonObject           *body;       /* the checked body, or NULL */
   const PerchPrincipal *actor;      /* who is asking (NULL on public routes) */
   PerchChannel         *channel;
+  PerchWebUpload       *upload;     /* raw_body routes: the body received */
 };
 
 const char *perch_web_param (PerchWebRequest *req, const char *name);
@@ -152,6 +179,41 @@ const char *perch_web_error_code (int status);   /* "not_found", ... */
 
 /* perch-web.c, for handlers */
 const char *_perch_web_get_domain (PerchWeb *web);
+
+/* ---- files and streams (perch-web.c; the handlers in perch-web-files.c) -- */
+
+PerchStore *_perch_web_get_store (PerchWeb *web);
+/* The data dir, or NULL when perch_web_set_data_dir was not called. */
+const char *_perch_web_get_data_dir (PerchWeb *web);
+/* Opens a new temporary file DATA_DIR/SUBDIR/<random> (read and write,
+ * mode 0600), its name in *PATH. -1 with an error (NO_SPACE included). */
+int         _perch_web_temp_open (PerchWeb *web, const char *subdir, char **path, GError **error);
+/* Answers REQ 200 with FD's SIZE bytes (FD at their start), read and sent
+ * a chunk at a time as the client takes them. Takes FD. */
+void        _perch_web_stream_fd (PerchWebRequest *req, int fd, gint64 size, const char *content_type);
+/* Work that outlives its handler (a thread, a commit) holds the service:
+ * perch_web_stop waits for it, and it must touch nothing else once the
+ * service is stopped. */
+void        _perch_web_hold (PerchWeb *web);
+void        _perch_web_release (PerchWeb *web);
+gboolean    _perch_web_is_stopped (PerchWeb *web);
+
+/* A message paused while work goes on elsewhere: whether it is still there
+ * to be answered (its client may leave meanwhile). */
+typedef struct _PerchWebPause PerchWebPause;
+PerchWebPause *_perch_web_pause (PerchWebRequest *req);
+/* Resumes the message if it is still there (answered by then), and frees
+ * the pause. */
+void           _perch_web_resume (PerchWebPause *pause);
+SoupServerMessage *_perch_web_pause_message (PerchWebPause *pause);
+
+/* The handlers of perch-web-files.c, for the route table. */
+void     perch_web_handle_file_put (PerchWebRequest *req);
+gboolean perch_web_begin_file_put (PerchWebRequest *req, PerchWebUpload *upload, GError **error);
+void     perch_web_handle_file_get (PerchWebRequest *req);
+void     perch_web_handle_export (PerchWebRequest *req);
+void     perch_web_handle_import (PerchWebRequest *req);
+gboolean perch_web_begin_import (PerchWebRequest *req, PerchWebUpload *upload, GError **error);
 
 /* ---- authentication (perch-web-auth.c) ---------------------------------- */
 

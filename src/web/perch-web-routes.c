@@ -1035,6 +1035,14 @@ static const PerchWebParam audit_query[] = {
   { NULL }
 };
 
+static const PerchWebParam export_query[] = {
+  { "categories", PERCH_WEB_PARAM_STRING, .description = "category names, separated by commas (default: every category)" },
+  { "from", PERCH_WEB_PARAM_TIME, .description = "content from this time on" },
+  { "to", PERCH_WEB_PARAM_TIME, .description = "content up to this time" },
+  { "content", PERCH_WEB_PARAM_BOOL, .description = "false: categories, rooms and lists only (default true)" },
+  { NULL }
+};
+
 static const int E_NONE[] = { 0 };
 static const int E_ADMIN[] = { 403, 0 };
 static const int E_GET[] = { 404, 0 };
@@ -1043,6 +1051,10 @@ static const int E_CREATE[] = { 403, 404, 409, 413, 422, 0 };
 static const int E_CHANGE[] = { 403, 404, 409, 413, 422, 0 };
 static const int E_DELETE[] = { 403, 404, 422, 0 };
 static const int E_LOGIN[] = { 401, 429, 0 };
+static const int E_FILE_PUT[] = { 403, 404, 503, 507, 0 };
+static const int E_FILE_GET[] = { 403, 404, 503, 0 };
+static const int E_EXPORT[] = { 403, 404, 503, 507, 0 };
+static const int E_IMPORT[] = { 403, 422, 503, 507, 0 };
 
 #define API "/api/v1"
 
@@ -1128,6 +1140,21 @@ const PerchWebRoute perch_web_route_table[] = {
 
   { "GET", API "/audit", handle_audit, 0, "Who did what, newest first (administrators)",
     audit_query, NULL, 200, "AuditEntry", TRUE, E_ADMIN },
+
+  { "GET", API "/export", perch_web_handle_export, 0,
+    "Export categories, rooms, their lists and content as JSON Lines (administrators)",
+    export_query, NULL, 200, NULL, FALSE, E_EXPORT, NULL, "application/x-ndjson" },
+  { "POST", API "/import", perch_web_handle_import, 0,
+    "Import an archive from GET /export; a malformed or truncated one changes nothing (administrators)",
+    NULL, NULL, 200, "ImportReport", FALSE, E_IMPORT, "application/x-ndjson", NULL, perch_web_begin_import },
+
+  /* Files in rooms: the URLs cmd:getfutok and cmd:getfdtok hand out. */
+  { "PUT", "/files/{token}", perch_web_handle_file_put, 0,
+    "Upload a file's bytes with a token from cmd:getfutok (its user only; at most max_file_size_kb)",
+    NULL, NULL, 201, "File", FALSE, E_FILE_PUT, "application/octet-stream", NULL, perch_web_begin_file_put },
+  { "GET", "/files/{token}", perch_web_handle_file_get, 0,
+    "Download a file with a token from cmd:getfdtok (its user only)",
+    NULL, NULL, 200, NULL, FALSE, E_FILE_GET, NULL, "application/octet-stream" },
   { NULL }
 };
 
@@ -1144,5 +1171,7 @@ perch_web_path_param_description (const char *name)
     return "the group's name";
   if (strcmp (name, "addin") == 0)
     return "the add-in's name";
+  if (strcmp (name, "token") == 0)
+    return "the token of a cmd:getfutok or cmd:getfdtok reply: single-use, for five minutes";
   return name;
 }

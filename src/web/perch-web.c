@@ -10,14 +10,24 @@
  * copied into a buffer of at most PERCH_WEB_MAX_BODY, and a request that
  * announces (Content-Length) or sends (chunked) more has its connection
  * taken from libsoup, answered 413 and closed, without reading the rest.
+ * Routes whose body is bytes (a file upload, an archive to import) are
+ * decided once their headers are in (who, token, limit); their body then
+ * goes chunk by chunk to a temporary file under the data dir, hashed on
+ * the way, and the same refusal cuts it off at the route's own limit.
+ * Answers that are files are sent a chunk at a time as libsoup writes
+ * them ("wrote-chunk"), with the response body not accumulating.
  *
  * libsoup 3.2's listener leaks one reference to the GSocket of every
  * connection it accepts (fixed upstream in 3.4.0, commit b545d5f0): see
  * plug_listener_leak. */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <unistd.h>
 #include <glib/gi18n.h>
+#include <glib/gstdio.h>
 
 #include "perch-sip-service.h"
 #include "perch-web-private.h"
@@ -25,13 +35,19 @@
 #define LINGER_MAX        32                 /* refused connections drained at once */
 #define LINGER_BYTES      (4 * 1024 * 1024)  /* read and dropped after a 413, at most */
 #define LINGER_MS         2000
+#define STREAM_CHUNK      (64 * 1024)        /* bytes of a file answer read and queued at once */
+#define STOP_WAIT_S       30                 /* for work in flight (an upload's fsync) at stop */
 
 struct _PerchWeb {
   GObject          parent_instance;
   PerchChannel    *channel;
+  PerchStore      *store;
   SoupServer      *server;
   PerchWebAuth    *auth;
   GHashTable      *lingering;   /* set of Lingering*: refused connections being closed */
+  char            *data_dir;    /* NULL: no file transfer, export or import */
+  guint            holds;       /* work in flight that outlives its handler */
+  gboolean         stopped;
 };
 
 G_DEFINE_FINAL_TYPE (PerchWeb, perch_web, G_TYPE_OBJECT)
@@ -68,6 +84,7 @@ perch_web_finalize (GObject *object)
   g_clear_object (&web->server);
   g_clear_pointer (&web->auth, perch_web_auth_free);
   g_clear_pointer (&web->lingering, g_hash_table_unref);
+  g_free (web->data_dir);
   G_OBJECT_CLASS (perch_web_parent_class)->finalize (object);
 }
 
@@ -88,6 +105,7 @@ perch_web_new (PerchChannel *channel, PerchStore *store, GTlsCertificate *cert, 
 {
   g_autoptr(PerchWeb) web = g_object_new (PERCH_TYPE_WEB, NULL);
   web->channel = channel;
+  web->store = store;
   /* raw-paths: a room's name or URI may hold "/", sent as %2F; the path is
    * split on the raw "/" first and each segment decoded after. */
   web->server = soup_server_new ("server-header", "perchd/" PACKAGE_VERSION,
@@ -157,8 +175,16 @@ static void linger_finish (Lingering *l);
 void
 perch_web_stop (PerchWeb *web)
 {
+  web->stopped = TRUE;
   if (web->server != NULL)
     soup_server_disconnect (web->server);
+  /* An upload being made durable finishes (or gives up) first: the store
+   * and the channel go once this returns. */
+  GMainContext *context = g_main_context_ref_thread_default ();
+  gint64 until = g_get_monotonic_time () + STOP_WAIT_S * G_USEC_PER_SEC;
+  while (web->holds > 0 && g_get_monotonic_time () < until)
+    g_main_context_iteration (context, TRUE);
+  g_main_context_unref (context);
   /* Refused connections still being drained: cut the wait short, and let
    * their callbacks run so nothing is left behind. */
   GHashTableIter iter;
@@ -181,6 +207,103 @@ const char *
 _perch_web_get_domain (PerchWeb *web)
 {
   return perch_channel_get_config (web->channel)->domain;
+}
+
+void
+_perch_web_hold (PerchWeb *web)
+{
+  web->holds++;
+}
+
+void
+_perch_web_release (PerchWeb *web)
+{
+  g_return_if_fail (web->holds > 0);
+  web->holds--;
+}
+
+gboolean
+_perch_web_is_stopped (PerchWeb *web)
+{
+  return web->stopped;
+}
+
+/* ---- the data dir -------------------------------------------------------------- */
+
+static gboolean
+make_dir (const char *path, GError **error)
+{
+  if (g_mkdir_with_parents (path, 0700) == 0)
+    return TRUE;
+  int saved = errno;
+  g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), "cannot create %s: %s", path, g_strerror (saved));
+  return FALSE;
+}
+
+/* Removes the regular files of DIR: what transfers under way when perchd
+ * stopped left behind. Their names are ours; nothing else lives there. */
+static void
+sweep (const char *dir)
+{
+  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+  const char *name;
+  guint n = 0;
+  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+      if (g_file_test (path, G_FILE_TEST_IS_REGULAR) && !g_file_test (path, G_FILE_TEST_IS_SYMLINK) &&
+          g_unlink (path) == 0)
+        n++;
+    }
+  if (n > 0)
+    g_message ("web: removed %u unfinished transfer%s from %s", n, n == 1 ? "" : "s", dir);
+}
+
+gboolean
+perch_web_set_data_dir (PerchWeb *web, const char *data_dir, GError **error)
+{
+  g_autofree char *files = g_build_filename (data_dir, "files", NULL);
+  g_autofree char *files_tmp = g_build_filename (data_dir, "files", "tmp", NULL);
+  g_autofree char *tmp = g_build_filename (data_dir, "tmp", NULL);
+  if (!make_dir (files_tmp, error) || !make_dir (tmp, error))
+    return FALSE;
+  /* Files are private to perchd (and to whoever runs compliance as it). */
+  g_chmod (files, 0700);
+  sweep (files_tmp);
+  sweep (tmp);
+  g_free (web->data_dir);
+  web->data_dir = g_strdup (data_dir);
+  return TRUE;
+}
+
+PerchStore *
+_perch_web_get_store (PerchWeb *web)
+{
+  return web->store;
+}
+
+const char *
+_perch_web_get_data_dir (PerchWeb *web)
+{
+  return web->data_dir;
+}
+
+int
+_perch_web_temp_open (PerchWeb *web, const char *subdir, char **path, GError **error)
+{
+  g_return_val_if_fail (web->data_dir != NULL, -1);
+  g_autofree char *name = perch_random_hex (16);
+  g_autofree char *full = g_build_filename (web->data_dir, subdir, name, NULL);
+  int fd = open (full, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0)
+    {
+      int saved = errno;
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), "cannot create a temporary file in %s: %s",
+                   subdir, g_strerror (saved));
+      return -1;
+    }
+  *path = g_steal_pointer (&full);
+  return fd;
 }
 
 /* ---- connections ------------------------------------------------------------- */
@@ -212,10 +335,12 @@ perch_web_error_code (int status)
     case 404: return "not_found";
     case 405: return "method_not_allowed";
     case 409: return "conflict";
+    case 411: return "length_required";
     case 413: return "too_large";
     case 422: return "rule_violation";
     case 429: return "too_many_requests";
     case 503: return "busy";
+    case 507: return "insufficient_storage";
     default:  return "server_error";
     }
 }
@@ -273,6 +398,14 @@ perch_web_reply_error (PerchWebRequest *req, const GError *error)
       default:
         break;
       }
+  /* A full disk is the server's condition, but one the client should hear
+   * of as such rather than as a failure in the log. */
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE) ||
+      g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOSPC))
+    {
+      perch_web_message_error (req->msg, 507, "the server's disk is full");
+      return;
+    }
   if (status == 500)
     {
       /* The store's own words stay in the log: they describe the server,
@@ -380,12 +513,15 @@ linger_written (GObject *source, GAsyncResult *result, gpointer user_data)
                              G_PRIORITY_LOW, l->cancellable, linger_read, l);
 }
 
-/* Takes MSG's connection from libsoup and answers STATUS on it directly:
+/* Takes MSG's connection from libsoup and sends the answer already set on
+ * MSG (status, JSON body, and the headers a refusal may carry) directly:
  * libsoup would otherwise read the whole body before answering. */
 static void
-refuse_connection (PerchWeb *web, SoupServerMessage *msg, int status, const char *message)
+steal_and_answer (PerchWeb *web, SoupServerMessage *msg)
 {
-  g_autofree char *json = error_json (status, message);
+  guint status = soup_server_message_get_status (msg);
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
+  g_autoptr(GBytes) body = soup_message_body_flatten (soup_server_message_get_response_body (msg));
   GIOStream *stream = soup_server_message_steal_connection (msg);
   if (stream == NULL)
     return;
@@ -394,14 +530,25 @@ refuse_connection (PerchWeb *web, SoupServerMessage *msg, int status, const char
   l->stream = stream;
   l->cancellable = g_cancellable_new ();
   GString *text = g_string_new (NULL);
+  gsize body_len = 0;
+  const char *body_data = g_bytes_get_data (body, &body_len);
   g_string_append_printf (text,
-                          "HTTP/1.1 %d %s\r\n"
+                          "HTTP/1.1 %u %s\r\n"
                           "Content-Type: application/json\r\n"
                           "Content-Length: %zu\r\n"
                           "Cache-Control: no-store\r\n"
-                          "Connection: close\r\n"
-                          "\r\n%s",
-                          status, soup_status_get_phrase (status), strlen (json), json);
+                          "X-Content-Type-Options: nosniff\r\n"
+                          "Connection: close\r\n",
+                          status, soup_status_get_phrase (status), body_len);
+  static const char *const kept[] = { "WWW-Authenticate", "Retry-After" };
+  for (guint i = 0; i < G_N_ELEMENTS (kept); i++)
+    {
+      const char *value = soup_message_headers_get_one (headers, kept[i]);
+      if (value != NULL)
+        g_string_append_printf (text, "%s: %s\r\n", kept[i], value);
+    }
+  g_string_append (text, "\r\n");
+  g_string_append_len (text, body_data ? body_data : "", (gssize) body_len);
   l->response = g_string_free_to_bytes (text);
   g_hash_table_add (web->lingering, l);
   l->timeout_id = g_timeout_add (LINGER_MS, linger_timeout, l);
@@ -411,25 +558,179 @@ refuse_connection (PerchWeb *web, SoupServerMessage *msg, int status, const char
                                    l->cancellable, linger_written, l);
 }
 
+/* Answers STATUS on MSG's connection, taken from libsoup, mid-body. */
+static void
+refuse_connection (PerchWeb *web, SoupServerMessage *msg, int status, const char *message)
+{
+  perch_web_message_error (msg, status, message);
+  steal_and_answer (web, msg);
+}
+
+/* MSG is answered (status and body set) before a byte of its body was
+ * read. A client waiting for 100 Continue never sends the body, and
+ * libsoup answers it; any other has its connection taken. */
+static void
+refuse_before_body (PerchWeb *web, SoupServerMessage *msg)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  if (soup_message_headers_get_expectations (headers) & SOUP_EXPECTATION_CONTINUE)
+    soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Connection", "close");
+  else
+    steal_and_answer (web, msg);
+}
+
+static void
+upload_free (PerchWebUpload *upload)
+{
+  if (upload->fd >= 0)
+    close (upload->fd);
+  if (upload->path != NULL)
+    g_unlink (upload->path);
+  g_free (upload->path);
+  g_free (upload->limit_message);
+  if (upload->sha256 != NULL)
+    g_checksum_free (upload->sha256);
+  if (upload->data_free != NULL && upload->data != NULL)
+    upload->data_free (upload->data);
+  g_free (upload);
+}
+
+static void
+upload_status_error (SoupServerMessage *msg, const GError *error)
+{
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE))
+    perch_web_message_error (msg, 507, "the server's disk is full");
+  else if (error->domain == PERCH_ERROR && error->code >= 400 && error->code < 500)
+    perch_web_message_error (msg, error->code, error->message);
+  else if (error->domain == PERCH_ERROR && error->code == PERCH_ERROR_BUSY)
+    perch_web_message_error (msg, 503, error->message);
+  else
+    {
+      g_message ("web: an upload failed: %s", error->message);
+      perch_web_message_error (msg, 500, "the server failed; the details are in its log");
+    }
+}
+
+static const PerchWebRoute *find_route (SoupServerMessage *msg, GHashTable *params, GString *allow,
+                                        GError **error);
+
+/* Does libsoup report a chunked body that ends early (the connection
+ * closed at a chunk boundary) as an error? Before 3.6.5 (commit 1e32b5e1)
+ * it passes for a whole body, so an interrupted upload would be stored
+ * truncated: raw bodies must then say their length. */
+static gboolean
+chunked_bodies_whole (void)
+{
+  guint major = soup_get_major_version (), minor = soup_get_minor_version (), micro = soup_get_micro_version ();
+  return major > 3 || (major == 3 && (minor > 6 || (minor == 6 && micro >= 5)));
+}
+
+/* The headers of a request whose body is bytes are in: decide it now, and
+ * send its body to a temporary file. */
+static void
+begin_raw_body (PerchWeb *web, SoupServerMessage *msg, const PerchWebRoute *route)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GHashTable) params = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  find_route (msg, params, NULL, NULL);
+  PerchWebRequest req = {
+    .web = web, .msg = msg, .route = route, .params = params, .channel = web->channel,
+  };
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  SoupMessageHeaders *response_headers = soup_server_message_get_response_headers (msg);
+  soup_message_headers_replace (response_headers, "Cache-Control", "no-store");
+  soup_message_headers_replace (response_headers, "X-Content-Type-Options", "nosniff");
+  req.actor = perch_web_auth_check (web->auth, msg);
+  if (req.actor == NULL)
+    {
+      refuse_before_body (web, msg);   /* answered: 401 or 429 */
+      return;
+    }
+  if (web->data_dir == NULL || web->stopped)
+    {
+      perch_web_message_error (msg, 503, "file transfer is not set up on this server");
+      refuse_before_body (web, msg);
+      return;
+    }
+  if (soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CHUNKED && !chunked_bodies_whole ())
+    {
+      perch_web_message_error (msg, 411, "send the body with a Content-Length: this server cannot tell a "
+                                         "chunked body cut short from a whole one");
+      refuse_before_body (web, msg);
+      return;
+    }
+  PerchWebUpload *upload = g_new0 (PerchWebUpload, 1);
+  upload->fd = -1;
+  if (!route->begin (&req, upload, &error))
+    {
+      upload_free (upload);
+      upload_status_error (msg, error);
+      refuse_before_body (web, msg);
+      return;
+    }
+  if (soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH &&
+      soup_message_headers_get_content_length (headers) > upload->max)
+    {
+      perch_web_message_error (msg, 413, upload->limit_message);
+      upload_free (upload);
+      refuse_before_body (web, msg);
+      return;
+    }
+  upload->fd = _perch_web_temp_open (web, upload->subdir, &upload->path, &error);
+  if (upload->fd < 0)
+    {
+      upload_free (upload);
+      upload_status_error (msg, error);
+      refuse_before_body (web, msg);
+      return;
+    }
+  upload->sha256 = g_checksum_new (G_CHECKSUM_SHA256);
+  soup_message_body_set_accumulate (soup_server_message_get_request_body (msg), FALSE);
+  /* Freed with the message, whichever way it ends: the temporary file goes
+   * with it unless a handler took it. */
+  g_object_set_data_full (G_OBJECT (msg), "perch-upload", upload, (GDestroyNotify) upload_free);
+}
+
+static gboolean
+upload_write (PerchWebUpload *upload, const guint8 *data, gsize len, GError **error)
+{
+  while (len > 0)
+    {
+      ssize_t n = write (upload->fd, data, len);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        {
+          int saved = n < 0 ? errno : ENOSPC;
+          g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), "writing an upload: %s", g_strerror (saved));
+          return FALSE;
+        }
+      g_checksum_update (upload->sha256, data, n);
+      upload->size += n;
+      data += n;
+      len -= (gsize) n;
+    }
+  return TRUE;
+}
+
 static void
 on_got_headers (SoupServerMessage *msg, PerchWeb *web)
 {
   if (soup_server_message_get_status (msg) != 0)
     return;   /* libsoup already answers it (a malformed request) */
+  const PerchWebRoute *route = find_route (msg, NULL, NULL, NULL);
+  if (route != NULL && route->raw_body != NULL)
+    {
+      begin_raw_body (web, msg, route);
+      return;
+    }
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
   if (soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH &&
       soup_message_headers_get_content_length (headers) > PERCH_WEB_MAX_BODY)
     {
       g_autofree char *message = g_strdup_printf ("request bodies are limited to %d bytes", PERCH_WEB_MAX_BODY);
-      if (soup_message_headers_get_expectations (headers) & SOUP_EXPECTATION_CONTINUE)
-        {
-          /* The client waits for 100 Continue: answering now means the
-           * body is never sent, and libsoup handles that itself. */
-          soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Connection", "close");
-          perch_web_message_error (msg, 413, message);
-        }
-      else
-        refuse_connection (web, msg, 413, message);
+      perch_web_message_error (msg, 413, message);
+      refuse_before_body (web, msg);
       return;
     }
   soup_message_body_set_accumulate (soup_server_message_get_request_body (msg), FALSE);
@@ -441,11 +742,29 @@ on_got_headers (SoupServerMessage *msg, PerchWeb *web)
 static void
 on_got_chunk (SoupServerMessage *msg, GBytes *chunk, PerchWeb *web)
 {
+  gsize len;
+  const guint8 *data = g_bytes_get_data (chunk, &len);
+  PerchWebUpload *upload = g_object_get_data (G_OBJECT (msg), "perch-upload");
+  if (upload != NULL)
+    {
+      g_autoptr(GError) error = NULL;
+      if (upload->size + (gint64) len > upload->max)
+        {
+          g_autofree char *message = g_strdup (upload->limit_message);
+          g_object_set_data (G_OBJECT (msg), "perch-upload", NULL);   /* and its temporary file */
+          refuse_connection (web, msg, 413, message);
+        }
+      else if (!upload_write (upload, data, len, &error))
+        {
+          g_object_set_data (G_OBJECT (msg), "perch-upload", NULL);
+          upload_status_error (msg, error);
+          steal_and_answer (web, msg);
+        }
+      return;
+    }
   BodyState *st = g_object_get_data (G_OBJECT (msg), "perch-body");
   if (st == NULL)
     return;
-  gsize len;
-  const guint8 *data = g_bytes_get_data (chunk, &len);
   if (st->data->len + len > PERCH_WEB_MAX_BODY)
     {
       g_autofree char *message = g_strdup_printf ("request bodies are limited to %d bytes", PERCH_WEB_MAX_BODY);
@@ -594,6 +913,34 @@ match_route (const CompiledRoute *cr, char **segments, GHashTable *params)
         g_hash_table_insert (params, g_strndup (cr->segments[i] + 1, strlen (cr->segments[i]) - 2),
                              g_strdup (segments[i]));
   return TRUE;
+}
+
+/* The route MSG's path and method name, filling PARAMS (may be NULL) with
+ * its {name} segments. NULL when none: ALLOW (may be NULL) then lists the
+ * methods the path has, and ERROR (may be NULL) says why a path cannot
+ * name anything. */
+static const PerchWebRoute *
+find_route (SoupServerMessage *msg, GHashTable *params, GString *allow, GError **error)
+{
+  g_auto(GStrv) segments = split_path (g_uri_get_path (soup_server_message_get_uri (msg)), error);
+  if (segments == NULL)
+    return NULL;
+  guint n_routes;
+  CompiledRoute *routes = compiled_routes (&n_routes);
+  const char *method = soup_server_message_get_method (msg);
+  for (guint i = 0; i < n_routes; i++)
+    if (match_route (&routes[i], segments, NULL))
+      {
+        if (strcmp (routes[i].route->method, method) == 0)
+          {
+            if (params != NULL)
+              match_route (&routes[i], segments, params);
+            return routes[i].route;
+          }
+        if (allow != NULL)
+          g_string_append_printf (allow, "%s%s", allow->len ? ", " : "", routes[i].route->method);
+      }
+  return NULL;
 }
 
 /* ---- query parameters ---------------------------------------------------------------- */
@@ -746,30 +1093,15 @@ server_cb (SoupServer *server, SoupServerMessage *msg, const char *path_arg, GHa
   soup_message_headers_replace (response_headers, "X-Content-Type-Options", "nosniff");
 
   g_autoptr(GError) error = NULL;
-  g_auto(GStrv) segments = split_path (g_uri_get_path (soup_server_message_get_uri (msg)), &error);
-  if (segments == NULL)
+  const char *method = soup_server_message_get_method (msg);
+  g_autoptr(GString) allow = g_string_new (NULL);
+  g_autoptr(GHashTable) params = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  const PerchWebRoute *route = find_route (msg, params, allow, &error);
+  if (route == NULL && error != NULL)
     {
       perch_web_message_error (msg, 400, error->message);
       return;
     }
-
-  guint n_routes;
-  CompiledRoute *routes = compiled_routes (&n_routes);
-  const char *method = soup_server_message_get_method (msg);
-  const PerchWebRoute *route = NULL;
-  g_autoptr(GString) allow = g_string_new (NULL);
-  g_autoptr(GHashTable) params = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  for (guint i = 0; i < n_routes && route == NULL; i++)
-    if (match_route (&routes[i], segments, NULL))
-      {
-        if (strcmp (routes[i].route->method, method) == 0)
-          {
-            route = routes[i].route;
-            match_route (&routes[i], segments, params);
-          }
-        else
-          g_string_append_printf (allow, "%s%s", allow->len ? ", " : "", routes[i].route->method);
-      }
   if (route == NULL && allow->len > 0)
     {
       soup_message_headers_replace (response_headers, "Allow", allow->str);
@@ -795,6 +1127,20 @@ server_cb (SoupServer *server, SoupServerMessage *msg, const char *path_arg, GHa
   if (!check_query (route, query, &error))
     {
       perch_web_message_error (msg, 400, error->message);
+      return;
+    }
+
+  if (route->raw_body != NULL)
+    {
+      /* Received into a temporary file, decided at its headers (see
+       * begin_raw_body); never here without one. */
+      req.upload = g_object_get_data (G_OBJECT (msg), "perch-upload");
+      if (req.upload == NULL)
+        {
+          perch_web_message_error (msg, 503, "file transfer is not set up on this server");
+          return;
+        }
+      route->handler (&req);
       return;
     }
 
@@ -826,4 +1172,158 @@ server_cb (SoupServer *server, SoupServerMessage *msg, const char *path_arg, GHa
       req.body = json_node_get_object (body);
     }
   route->handler (&req);
+}
+
+/* ---- paused messages and file answers ------------------------------------------------- */
+
+struct _PerchWebPause {
+  PerchWeb          *web;
+  SoupServerMessage *msg;
+  gboolean           gone;    /* finished or disconnected meanwhile: nothing to resume */
+};
+
+static void
+pause_gone (SoupServerMessage *msg, PerchWebPause *pause)
+{
+  pause->gone = TRUE;
+}
+
+PerchWebPause *
+_perch_web_pause (PerchWebRequest *req)
+{
+  PerchWebPause *pause = g_new0 (PerchWebPause, 1);
+  pause->web = g_object_ref (req->web);
+  pause->msg = g_object_ref (req->msg);
+  g_signal_connect (pause->msg, "finished", G_CALLBACK (pause_gone), pause);
+  g_signal_connect (pause->msg, "disconnected", G_CALLBACK (pause_gone), pause);
+  soup_server_message_pause (pause->msg);
+  _perch_web_hold (pause->web);
+  return pause;
+}
+
+SoupServerMessage *
+_perch_web_pause_message (PerchWebPause *pause)
+{
+  return pause->msg;
+}
+
+void
+_perch_web_resume (PerchWebPause *pause)
+{
+  g_signal_handlers_disconnect_by_data (pause->msg, pause);
+  if (!pause->gone && !pause->web->stopped)
+    soup_server_message_unpause (pause->msg);
+  _perch_web_release (pause->web);
+  g_object_unref (pause->msg);
+  g_object_unref (pause->web);
+  g_free (pause);
+}
+
+typedef struct {
+  int      fd;
+  gint64   left;      /* bytes not yet queued */
+  gboolean ended;     /* completed, or failed */
+} FileStream;
+
+static void
+file_stream_free (FileStream *fs)
+{
+  if (fs->fd >= 0)
+    close (fs->fd);
+  g_free (fs);
+}
+
+/* Reads the next chunk into a new buffer; NULL at a read error or an
+ * early end (the file changed under us). */
+static GBytes *
+file_stream_read (FileStream *fs)
+{
+  gsize want = (gsize) MIN ((gint64) STREAM_CHUNK, fs->left);
+  guint8 *buf = g_malloc (want);
+  gsize got = 0;
+  while (got < want)
+    {
+      ssize_t n = read (fs->fd, buf + got, want - got);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        {
+          g_free (buf);
+          return NULL;
+        }
+      got += (gsize) n;
+    }
+  fs->left -= (gint64) got;
+  return g_bytes_new_take (buf, got);
+}
+
+static gboolean
+abort_connection (gpointer data)
+{
+  GIOStream *stream = soup_server_message_steal_connection (data);
+  if (stream != NULL)
+    {
+      g_io_stream_close (stream, NULL, NULL);
+      g_object_unref (stream);
+    }
+  return G_SOURCE_REMOVE;
+}
+
+/* libsoup wrote the previous chunk (and, the body not accumulating,
+ * dropped it): queue the next, or say the body is complete. */
+static void
+on_wrote_chunk (SoupServerMessage *msg, FileStream *fs)
+{
+  if (fs->ended)
+    return;
+  SoupMessageBody *body = soup_server_message_get_response_body (msg);
+  if (fs->left == 0)
+    {
+      fs->ended = TRUE;
+      soup_message_body_complete (body);
+      return;
+    }
+  g_autoptr(GBytes) chunk = file_stream_read (fs);
+  if (chunk != NULL)
+    {
+      soup_message_body_append_bytes (body, chunk);
+      return;
+    }
+  /* The status and length are long sent: all that is left is to close,
+   * so the client sees a short body rather than a wrong one. */
+  fs->ended = TRUE;
+  g_warning ("web: reading a file being sent failed: %s; closing its connection", g_strerror (errno));
+  g_idle_add_full (G_PRIORITY_DEFAULT, abort_connection, g_object_ref (msg), g_object_unref);
+}
+
+void
+_perch_web_stream_fd (PerchWebRequest *req, int fd, gint64 size, const char *content_type)
+{
+  SoupServerMessage *msg = req->msg;
+  FileStream *fs = g_new0 (FileStream, 1);
+  fs->fd = fd;
+  fs->left = size;
+  g_autoptr(GBytes) first = size > 0 ? file_stream_read (fs) : NULL;
+  if (size > 0 && first == NULL)
+    {
+      g_warning ("web: reading a file to send failed: %s", g_strerror (errno));
+      file_stream_free (fs);
+      perch_web_message_error (msg, 500, "the server failed; the details are in its log");
+      return;
+    }
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
+  soup_message_headers_set_content_length (headers, size);
+  soup_message_headers_set_content_type (headers, content_type, NULL);
+  soup_server_message_set_status (msg, 200, NULL);
+  SoupMessageBody *body = soup_server_message_get_response_body (msg);
+  soup_message_body_set_accumulate (body, FALSE);
+  if (first != NULL)
+    soup_message_body_append_bytes (body, first);
+  if (fs->left == 0)
+    {
+      fs->ended = TRUE;
+      soup_message_body_complete (body);
+    }
+  g_object_set_data_full (G_OBJECT (msg), "perch-stream", fs, (GDestroyNotify) file_stream_free);
+  g_signal_connect (msg, "wrote-chunk", G_CALLBACK (on_wrote_chunk), fs);
 }

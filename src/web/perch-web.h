@@ -20,6 +20,9 @@ G_BEGIN_DECLS
 #define PERCH_WEB_MAX_BODY      (1024 * 1024)  /* bytes of one request body */
 #define PERCH_WEB_MAX_DEPTH     32             /* nesting of JSON arrays and objects */
 #define PERCH_WEB_TOKEN_LIFETIME_S 3600
+/* An archive sent to POST /api/v1/import, at most; streamed to a
+ * temporary file under the data dir, never held in memory. */
+#define PERCH_WEB_MAX_IMPORT    ((gint64) 4 * 1024 * 1024 * 1024)
 
 #define PERCH_TYPE_WEB (perch_web_get_type ())
 G_DECLARE_FINAL_TYPE (PerchWeb, perch_web, PERCH, WEB, GObject)
@@ -31,6 +34,12 @@ PerchWeb *perch_web_new (PerchChannel *channel, PerchStore *store, GTlsCertifica
  * ("127.0.0.1:41234"). Plain HTTP (TLS FALSE) is refused unless HOST is a
  * loopback address: tokens and passwords would cross the network in clear. */
 char *perch_web_listen (PerchWeb *web, const char *host_port, gboolean tls, GError **error);
+
+/* The data dir: uploaded files go to DATA_DIR/files/ID, and transfers
+ * under way to temporary files in DATA_DIR/files/tmp and DATA_DIR/tmp.
+ * Creates those directories and removes what interrupted transfers left
+ * there. Until it is set, the file, export and import routes answer 503. */
+gboolean perch_web_set_data_dir (PerchWeb *web, const char *data_dir, GError **error);
 
 /* Closes every listener and connection. */
 void  perch_web_stop (PerchWeb *web);
