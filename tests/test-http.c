@@ -1354,6 +1354,65 @@ test_audit (Fixture *f, gconstpointer data)
   EXPECT_ERROR (f, 400, "bad_request", "GET", "/api/v1/audit?limit=-1", f->admin, NULL);
 }
 
+/* The compliance queue over HTTP: what waits, by type; the events paged;
+ * "run now" delivers them and the run shows with its outcome. */
+static void
+test_compliance (Fixture *f, gconstpointer data)
+{
+  EXPECT_ERROR (f, 403, "forbidden", "GET", "/api/v1/compliance", f->bob, NULL);
+  EXPECT_ERROR (f, 403, "forbidden", "POST", "/api/v1/compliance/run", f->alice, NULL);
+  g_autoptr(Reply) before = http (f, "GET", "/api/v1/compliance", f->admin, NULL);
+  expect (before, 200, NULL);
+  check_shape ("Compliance", before->obj);
+  /* The demo history's eight posts wait as CHAT events. */
+  JsonObject *by_type = json_object_get_object_member (before->obj, "pending_by_type");
+  g_assert_cmpint (json_object_get_int_member (by_type, "CHAT"), >=, 8);
+  g_assert_cmpint (json_object_get_int_member (before->obj, "pending"), >=, 8);
+  g_assert_false (json_object_get_null_member (before->obj, "oldest_pending"));
+
+  g_autoptr(Reply) page = http (f, "GET", "/api/v1/compliance/events?limit=3", f->admin, NULL);
+  expect (page, 200, NULL);
+  JsonArray *events = items_of (page, "ComplianceEvent");
+  g_assert_cmpuint (json_array_get_length (events), ==, 3);
+  g_assert_cmpstr (str (json_array_get_object_element (events, 0), "type"), ==, "CHAT");
+  g_autofree char *next = g_strdup_printf ("/api/v1/compliance/events?limit=3&cursor=%s", str (page->obj, "next_cursor"));
+  g_autoptr(Reply) page2 = http (f, "GET", next, f->admin, NULL);
+  expect (page2, 200, NULL);
+  g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (items_of (page2, "ComplianceEvent"), 0), "id"), >,
+                   json_object_get_int_member (json_array_get_object_element (events, 2), "id"));
+  EXPECT_ERROR (f, 400, "bad_request", "GET", "/api/v1/compliance/events?cursor=x", f->admin, NULL);
+
+  /* Not while compliance is off: the answer names the setting. */
+  EXPECT_ERROR (f, 422, "rule_violation", "POST", "/api/v1/compliance/run", f->admin, NULL);
+  g_autoptr(Reply) on = http (f, "PATCH", "/api/v1/config", f->admin, "{\"compliance_enabled\": true}");
+  expect (on, 200, NULL);
+  g_autoptr(Reply) run = http (f, "POST", "/api/v1/compliance/run", f->admin, NULL);
+  expect (run, 202, NULL);
+  /* The run is asynchronous: its outcome appears in the status. */
+  gboolean done = FALSE;
+  for (guint i = 0; i < 200 && !done; i++)
+    {
+      spin_ms (50);
+      g_autoptr(Reply) st = http (f, "GET", "/api/v1/compliance", f->admin, NULL);
+      JsonArray *runs = json_object_get_array_member (st->obj, "runs");
+      done = json_array_get_length (runs) > 0 &&
+             g_strcmp0 (str (json_array_get_object_element (runs, 0), "state"), "done") == 0 &&
+             !json_object_get_boolean_member (st->obj, "running");
+    }
+  g_assert_true (done);
+  g_autoptr(Reply) after = http (f, "GET", "/api/v1/compliance", f->admin, NULL);
+  JsonObject *newest = json_array_get_object_element (json_object_get_array_member (after->obj, "runs"), 0);
+  g_assert_cmpint (json_object_get_int_member (newest, "events"), >=, 8);
+  g_assert_true (json_object_get_null_member (newest, "error"));
+  /* The XML adapter wrote its file where the status says. */
+  g_autoptr(GDir) dir = g_dir_open (str (after->obj, "output_dir"), 0, NULL);
+  g_assert_nonnull (dir);
+  gboolean xml = FALSE;
+  for (const char *name; (name = g_dir_read_name (dir)) != NULL;)
+    xml = xml || (g_str_has_prefix (name, "perch-compliance-") && g_str_has_suffix (name, ".xml"));
+  g_assert_true (xml);
+}
+
 /* ---- raw HTTP ---------------------------------------------------------------------------------- */
 
 static int
@@ -1791,6 +1850,7 @@ main (int argc, char **argv)
   ADD ("groups", fixture_setup, test_groups);
   ADD ("addins", fixture_setup, test_addins);
   ADD ("audit", fixture_setup, test_audit);
+  ADD ("compliance", fixture_setup, test_compliance);
   ADD ("hostile", fixture_setup, test_hostile);
   ADD ("big-bodies", fixture_setup, test_big_bodies);
   ADD ("live-member-removed", fixture_setup, test_live_member_removed);

@@ -211,6 +211,8 @@ perch_server_new (const PerchServerOptions *options, GError **error)
       /* Files in rooms, export and import keep their bytes under the data dir. */
       if (server->web != NULL && !perch_web_set_data_dir (server->web, server->data_dir, error))
         g_clear_object (&server->web);
+      if (server->web != NULL)
+        perch_web_set_compliance (server->web, server->compliance);
       if (server->web != NULL && options->http_listen != NULL)
         server->http_address = perch_web_listen (server->web, options->http_listen, FALSE, error);
       if (server->web != NULL && options->https_listen != NULL &&

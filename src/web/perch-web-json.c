@@ -298,6 +298,49 @@ static const PerchWebField import_report_fields[] = {
   END
 };
 
+static const PerchWebField compliance_run_fields[] = {
+  { "id", PERCH_WEB_INT, TRUE },
+  { "first_event_id", PERCH_WEB_INT, TRUE, .description = "the range of events, both ends included" },
+  { "last_event_id", PERCH_WEB_INT, TRUE },
+  { "events", PERCH_WEB_INT, TRUE },
+  { "adapter", PERCH_WEB_STRING, TRUE, .description = "xml or command" },
+  { "state", PERCH_WEB_STRING, TRUE, .description = "planned, done or failed" },
+  { "started", PERCH_WEB_TIME, TRUE },
+  { "finished", PERCH_WEB_TIME, TRUE, .nullable = TRUE },
+  { "duration_ms", PERCH_WEB_INT, TRUE },
+  { "error", PERCH_WEB_STRING, TRUE, .nullable = TRUE, .description = "why the adapter failed" },
+  END
+};
+
+static const PerchWebField compliance_fields[] = {
+  { "enabled", PERCH_WEB_BOOL, TRUE },
+  { "running", PERCH_WEB_BOOL, TRUE, .description = "a run is in progress" },
+  { "pending", PERCH_WEB_INT, TRUE, .description = "events waiting for the adapter" },
+  { "pending_by_type", PERCH_WEB_OBJECT, TRUE, .ref = "ComplianceCounts" },
+  { "oldest_pending", PERCH_WEB_TIME, TRUE, .nullable = TRUE },
+  { "next_run", PERCH_WEB_TIME, TRUE, .nullable = TRUE },
+  { "output_dir", PERCH_WEB_STRING, TRUE },
+  { "config", PERCH_WEB_OBJECT, TRUE, .ref = "Config" },
+  { "runs", PERCH_WEB_OBJECTS, TRUE, .ref = "ComplianceRun", .description = "the last runs, newest first" },
+  END
+};
+
+static const PerchWebField compliance_event_fields[] = {
+  { "id", PERCH_WEB_INT, TRUE },
+  { "type", PERCH_WEB_STRING, TRUE, .description = "JOIN, PART, CHAT, BACKCHAT, FILEUPLOAD, FILEDOWNLOAD, REMOVE, REPLACE, CLEAR" },
+  { "room", PERCH_WEB_STRING, TRUE, .description = "room id" },
+  { "user", PERCH_WEB_STRING, TRUE },
+  { "ts", PERCH_WEB_TIME, TRUE },
+  { "content", PERCH_WEB_STRING, TRUE, .nullable = TRUE },
+  { "msg_id", PERCH_WEB_INT, TRUE, .description = "the message it describes, or 0" },
+  END
+};
+
+static const PerchWebField compliance_started_fields[] = {
+  { "started", PERCH_WEB_BOOL, TRUE },
+  END
+};
+
 static const PerchWebField no_fields[] = { END };
 
 /* Config and ConfigPatch are open objects (any key, scalar values): their
@@ -338,6 +381,11 @@ const PerchWebSchema perch_web_schemas[] = {
   { "AuditEntry", "Who did what", audit_fields },
   { "File", "A file stored in a room", file_fields },
   { "ImportReport", "What an import did", import_report_fields },
+  { "Compliance", "The compliance queue: pending events, the last runs, the configuration in force", compliance_fields },
+  { "ComplianceCounts", "Pending events by type", no_fields, "{\"type\": \"integer\"}" },
+  { "ComplianceRun", "One run: a range of events handed to the adapter", compliance_run_fields },
+  { "ComplianceEvent", "A pending compliance event", compliance_event_fields },
+  { "ComplianceStarted", NULL, compliance_started_fields },
   { "OpenAPI", "This document", no_fields, "{}" },
   { NULL }
 };

@@ -183,6 +183,11 @@ const char *_perch_web_get_domain (PerchWeb *web);
 /* ---- files and streams (perch-web.c; the handlers in perch-web-files.c) -- */
 
 PerchStore *_perch_web_get_store (PerchWeb *web);
+PerchCompliance *_perch_web_get_compliance (PerchWeb *web);
+/* perch-web-compliance.c */
+void perch_web_handle_compliance (PerchWebRequest *req);
+void perch_web_handle_compliance_events (PerchWebRequest *req);
+void perch_web_handle_compliance_run (PerchWebRequest *req);
 /* The data dir, or NULL when perch_web_set_data_dir was not called. */
 const char *_perch_web_get_data_dir (PerchWeb *web);
 /* Opens a new temporary file DATA_DIR/SUBDIR/<random> (read and write,

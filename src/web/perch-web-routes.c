@@ -999,6 +999,12 @@ handle_audit (PerchWebRequest *req)
 
 /* ---- the table ------------------------------------------------------------------------------------ */
 
+static const PerchWebParam compliance_events_query[] = {
+  { "cursor", PERCH_WEB_PARAM_STRING, .description = "next_cursor of the previous page" },
+  { "limit", PERCH_WEB_PARAM_INT, NULL, 1, 1000, "default 100" },
+  { NULL }
+};
+
 static const PerchWebParam rooms_query[] = {
   { "category", PERCH_WEB_PARAM_STRING, .description = "name or id" },
   { "privacy", PERCH_WEB_PARAM_ENUM, privacy_values },
@@ -1051,6 +1057,8 @@ static const int E_CREATE[] = { 403, 404, 409, 413, 422, 0 };
 static const int E_CHANGE[] = { 403, 404, 409, 413, 422, 0 };
 static const int E_DELETE[] = { 403, 404, 422, 0 };
 static const int E_LOGIN[] = { 401, 429, 0 };
+static const int E_COMPLIANCE[] = { 403, 503, 0 };
+static const int E_COMPLIANCE_RUN[] = { 403, 422, 503, 0 };
 static const int E_FILE_PUT[] = { 403, 404, 503, 507, 0 };
 static const int E_FILE_GET[] = { 403, 404, 503, 0 };
 static const int E_EXPORT[] = { 403, 404, 503, 507, 0 };
@@ -1140,6 +1148,16 @@ const PerchWebRoute perch_web_route_table[] = {
 
   { "GET", API "/audit", handle_audit, 0, "Who did what, newest first (administrators)",
     audit_query, NULL, 200, "AuditEntry", TRUE, E_ADMIN },
+
+  { "GET", API "/compliance", perch_web_handle_compliance, 0,
+    "The compliance queue: pending events by type, the oldest, the last runs, the configuration (administrators)",
+    NULL, NULL, 200, "Compliance", FALSE, E_COMPLIANCE },
+  { "GET", API "/compliance/events", perch_web_handle_compliance_events, 0,
+    "Pending compliance events, oldest first (administrators)",
+    compliance_events_query, NULL, 200, "ComplianceEvent", TRUE, E_COMPLIANCE },
+  { "POST", API "/compliance/run", perch_web_handle_compliance_run, 0,
+    "Run compliance now; its outcome shows in GET /compliance (administrators)",
+    NULL, NULL, 202, "ComplianceStarted", FALSE, E_COMPLIANCE_RUN },
 
   { "GET", API "/export", perch_web_handle_export, 0,
     "Export categories, rooms, their lists and content as JSON Lines (administrators)",

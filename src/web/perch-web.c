@@ -30,6 +30,7 @@
 #include <glib/gstdio.h>
 
 #include "perch-sip-service.h"
+#include "perch-compliance.h"
 #include "perch-web-private.h"
 
 #define LINGER_MAX        32                 /* refused connections drained at once */
@@ -46,6 +47,7 @@ struct _PerchWeb {
   PerchWebAuth    *auth;
   GHashTable      *lingering;   /* set of Lingering*: refused connections being closed */
   char            *data_dir;    /* NULL: no file transfer, export or import */
+  PerchCompliance *compliance;  /* NULL: no compliance endpoints (503) */
   guint            holds;       /* work in flight that outlives its handler */
   gboolean         stopped;
 };
@@ -80,6 +82,7 @@ static void
 perch_web_finalize (GObject *object)
 {
   PerchWeb *web = PERCH_WEB (object);
+  g_clear_object (&web->compliance);
   perch_web_stop (web);
   g_clear_object (&web->server);
   g_clear_pointer (&web->auth, perch_web_auth_free);
@@ -274,6 +277,18 @@ perch_web_set_data_dir (PerchWeb *web, const char *data_dir, GError **error)
   g_free (web->data_dir);
   web->data_dir = g_strdup (data_dir);
   return TRUE;
+}
+
+void
+perch_web_set_compliance (PerchWeb *web, PerchCompliance *compliance)
+{
+  g_set_object (&web->compliance, compliance);
+}
+
+PerchCompliance *
+_perch_web_get_compliance (PerchWeb *web)
+{
+  return web->compliance;
 }
 
 PerchStore *

@@ -40,6 +40,9 @@ char *perch_web_listen (PerchWeb *web, const char *host_port, gboolean tls, GErr
  * Creates those directories and removes what interrupted transfers left
  * there. Until it is set, the file, export and import routes answer 503. */
 gboolean perch_web_set_data_dir (PerchWeb *web, const char *data_dir, GError **error);
+/* The compliance service whose queue /api/v1/compliance shows. */
+typedef struct _PerchCompliance PerchCompliance;
+void     perch_web_set_compliance (PerchWeb *web, PerchCompliance *compliance);
 
 /* Closes every listener and connection. */
 void  perch_web_stop (PerchWeb *web);
