@@ -18,6 +18,7 @@
 #include <libsoup/soup.h>
 
 #include "perch-api.h"
+#include "perch-categories-page.h"
 #include "perch-connection.h"
 #include "perch-console-application.h"
 #include "perch-console-window.h"
@@ -768,6 +769,53 @@ test_certificate (void)
   perch_test_server_stop (server);
 }
 
+/* ---- categories ------------------------------------------------------------ */
+
+static gboolean
+categories_page_loaded (gpointer data)
+{
+  return !perch_categories_page_get_loading (data) && perch_categories_page_get_n_categories (data) == 2;
+}
+
+/* The demo's categories are listed; file upload turned on for Board through
+ * its switch is what the server then holds; deleting Board, which holds a
+ * room, is refused with the server's message. */
+static void
+test_categories_page (Fixture *f, gconstpointer data)
+{
+  perch_console_window_show_page (f->window, "categories");
+  PerchCategoriesPage *page = PERCH_CATEGORIES_PAGE (perch_console_window_get_page (f->window, "categories"));
+  g_assert_true (perch_test_wait (categories_page_loaded, page, TIMEOUT_MS));
+  GtkWidget *list = get_by_id (GTK_WIDGET (page), "category_list");
+  assert_shows (list, (const char *const[]) { "Engineering", "Board",
+                                              "3 rooms · File upload · Chat history · Invitations",
+                                              "1 room · No file upload · Chat history · Invitations", NULL });
+
+  g_assert_true (perch_categories_page_select (page, "Board"));
+  GtkWidget *file_upload = get_by_id (GTK_WIDGET (page), "file_upload_switch");
+  g_assert_false (gtk_switch_get_active (GTK_SWITCH (file_upload)));
+  GtkWidget *creators = get_by_id (GTK_WIDGET (page), "creators_editor");
+  assert_shows (creators, (const char *const[]) { "Creators", NULL });
+  g_auto(GStrv) people = perch_people_editor_dup_people (PERCH_PEOPLE_EDITOR (creators));
+  g_assert_cmpuint (g_strv_length (people), ==, 1);
+
+  gtk_switch_set_active (GTK_SWITCH (file_upload), TRUE);
+  assert_shows (list, (const char *const[]) { "1 room · File upload · Chat history · Invitations", NULL });
+  g_autoptr(JsonNode) board = http_get (f, "/categories/Board");
+  g_assert_true (json_object_get_boolean_member (json_node_get_object (board), "file_upload"));
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (page), "categories.delete", NULL));
+  g_assert_true (perch_test_wait (dialog_shown, NULL, TIMEOUT_MS));
+  AdwMessageDialog *dialog = ADW_MESSAGE_DIALOG (find_toplevel (ADW_TYPE_MESSAGE_DIALOG));
+  adw_message_dialog_response (dialog, "delete");
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  GtkWidget *error_label = get_by_id (GTK_WIDGET (page), "error_label");
+  g_assert_true (perch_test_wait (label_visible, error_label, TIMEOUT_MS));
+  g_test_message ("delete refused: %s", gtk_label_get_text (GTK_LABEL (error_label)));
+  json_node_unref (http_get (f, "/categories/Board")); /* still there */
+  save_screenshot (GTK_WIDGET (f->window), "categories");
+}
+
 static void
 test_no_display (void)
 {
@@ -802,6 +850,8 @@ main (int argc, char *argv[])
   g_test_add ("/perch/console/create-room", Fixture, NULL, fixture_set_up, test_create_room, fixture_tear_down);
   g_test_add ("/perch/console/add-member", Fixture, NULL, fixture_set_up, test_add_member, fixture_tear_down);
   g_test_add ("/perch/console/pool-page", Fixture, NULL, fixture_set_up, test_pool_page, fixture_tear_down);
+  g_test_add ("/perch/console/categories-page", Fixture, NULL, fixture_set_up, test_categories_page,
+              fixture_tear_down);
   g_test_add ("/perch/console/disconnect", Fixture, NULL, fixture_set_up, test_disconnect, fixture_tear_down);
 
   int status = g_test_run ();

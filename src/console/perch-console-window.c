@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 
 #include "perch-api.h"
+#include "perch-categories-page.h"
 #include "perch-console-application.h"
 #include "perch-console-window.h"
 #include "perch-pool-page.h"
@@ -260,6 +261,7 @@ perch_console_window_class_init (PerchConsoleWindowClass *klass)
   g_type_ensure (PERCH_TYPE_START_PAGE);
   g_type_ensure (PERCH_TYPE_POOL_PAGE);
   g_type_ensure (PERCH_TYPE_ROOMS_PAGE);
+  g_type_ensure (PERCH_TYPE_CATEGORIES_PAGE);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/org/perch/Console/ui/perch-console-window.ui");
   gtk_widget_class_bind_template_child (widget_class, PerchConsoleWindow, toast_overlay);

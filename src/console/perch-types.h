@@ -22,5 +22,6 @@ typedef struct _PerchRoomEditor         PerchRoomEditor;
 typedef struct _PerchPeopleEditor       PerchPeopleEditor;
 typedef struct _PerchPeoplePicker       PerchPeoplePicker;
 typedef struct _PerchPrincipal          PerchPrincipal;
+typedef struct _PerchCategoriesPage     PerchCategoriesPage;
 
 G_END_DECLS
