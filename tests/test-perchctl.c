@@ -568,6 +568,16 @@ test_pool_config_policy (void)
   g_assert_cmpint (ctl ("admin", NULL, "compliance", "set", "--run-interval", "soon"), ==, 2);
   g_assert_cmpint (ctl ("alice", NULL, "compliance", "set", "--add-room-details", "no"), ==, 1);
   g_assert_cmpint (ctl ("admin", NULL, "compliance", "set", "--add-room-details", "no"), ==, 0);
+  /* the queue: the demo's posts wait; running needs compliance enabled (422 -> 1) */
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (ctl ("admin", &out, "compliance", "status"), ==, 0);
+  g_assert_nonnull (strstr (out, "Pending events:"));
+  g_assert_nonnull (strstr (out, "CHAT "));
+  g_assert_cmpint (ctl ("alice", NULL, "compliance", "status"), ==, 1);     /* 403 */
+  g_assert_cmpint (ctl ("admin", NULL, "compliance", "run"), ==, 1);        /* 422: not enabled */
+  g_assert_cmpint (ctl ("admin", NULL, "compliance", "set", "--enabled", "yes"), ==, 0);
+  g_assert_cmpint (ctl ("admin", NULL, "compliance", "run"), ==, 0);
+  g_assert_cmpint (ctl ("admin", NULL, "compliance", "set", "--enabled", "no"), ==, 0);
 
   /* policy: dave is not enabled; a per-user grant lets him in over SIP at once */
   g_assert_cmpint (perchctl ("dave@example.test", "dave-demo", NULL, NULL, "chat", "rooms", NULL), ==, 3);

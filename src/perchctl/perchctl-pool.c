@@ -321,7 +321,80 @@ compliance_set (Ctl *ctl, int argc, char **argv)
   return EXIT_OK;
 }
 
+/* The queue itself: what waits, by type, and the last runs. */
+static int
+compliance_status (Ctl *ctl, int argc, char **argv)
+{
+  int status;
+  g_autoptr(Args) args = args_parse (ctl, argc, argv, NULL, 0, 0, &status);
+  if (args == NULL)
+    return status;
+  g_autoptr(JsonNode) reply = NULL;
+  if ((status = api_call (ctl, "GET", "/compliance", NULL, &reply)))
+    return status;
+  if (ctl->json)
+    {
+      print_json_node (reply);
+      return EXIT_OK;
+    }
+  JsonObject *st = json_node_get_object (reply);
+  print_field ("Enabled", fmt_yes_no (jbool (st, "enabled")));
+  print_field ("Running now", fmt_yes_no (jbool (st, "running")));
+  g_autofree char *pending = g_strdup_printf ("%" G_GINT64_FORMAT, jint (st, "pending"));
+  print_field ("Pending events", pending);
+  JsonObject *by_type = json_object_get_object_member (st, "pending_by_type");
+  g_autoptr(GString) types = g_string_new (NULL);
+  g_autoptr(GList) names = by_type ? json_object_get_members (by_type) : NULL;
+  for (GList *l = names; l; l = l->next)
+    if (jint (by_type, l->data) > 0)
+      g_string_append_printf (types, "%s%s %" G_GINT64_FORMAT, types->len ? ", " : "", (const char *) l->data,
+                              jint (by_type, l->data));
+  print_field ("By type", types->len ? types->str : "-");
+  g_autofree char *oldest = *jstr (st, "oldest_pending") ? fmt_time (jstr (st, "oldest_pending"), TRUE) : g_strdup ("-");
+  print_field ("Oldest pending", oldest);
+  g_autofree char *next = *jstr (st, "next_run") ? fmt_time (jstr (st, "next_run"), TRUE) : g_strdup ("-");
+  print_field ("Next run", next);
+  print_field ("Output directory", jstr (st, "output_dir"));
+  JsonArray *runs = jarray (st, "runs");
+  if (runs == NULL || json_array_get_length (runs) == 0)
+    return EXIT_OK;
+  g_print ("\n");
+  g_autoptr(Table) table = table_new ("RUN", "STARTED", "EVENTS", "RANGE", "STATE", "MS", "ERROR", NULL);
+  for (guint i = 0; i < json_array_get_length (runs); i++)
+    {
+      JsonObject *r = json_array_get_object_element (runs, i);
+      g_autofree char *id = g_strdup_printf ("%" G_GINT64_FORMAT, jint (r, "id"));
+      g_autofree char *started = fmt_time (jstr (r, "started"), TRUE);
+      g_autofree char *events = g_strdup_printf ("%" G_GINT64_FORMAT, jint (r, "events"));
+      g_autofree char *range = g_strdup_printf ("%" G_GINT64_FORMAT "-%" G_GINT64_FORMAT,
+                                                jint (r, "first_event_id"), jint (r, "last_event_id"));
+      g_autofree char *ms = g_strdup_printf ("%" G_GINT64_FORMAT, jint (r, "duration_ms"));
+      table_add (table, id, started, events, range, jstr (r, "state"), ms, jstr (r, "error"), NULL);
+    }
+  table_print (table);
+  return EXIT_OK;
+}
+
+static int
+compliance_run (Ctl *ctl, int argc, char **argv)
+{
+  int status;
+  g_autoptr(Args) args = args_parse (ctl, argc, argv, NULL, 0, 0, &status);
+  if (args == NULL)
+    return status;
+  g_autoptr(JsonNode) reply = NULL;
+  if ((status = api_call (ctl, "POST", "/compliance/run", NULL, &reply)))
+    return status;
+  if (ctl->json)
+    print_json_node (reply);
+  else
+    g_print ("a compliance run has started; `perchctl compliance status` shows how it ends\n");
+  return EXIT_OK;
+}
+
 const PerchctlVerb perchctl_compliance_verbs[] = {
+  { "status", compliance_status, "compliance status", "pending events by type, the oldest, the last runs" },
+  { "run", compliance_run, "compliance run", "run compliance now" },
   { "show", compliance_show, "compliance show", "the compliance service's settings" },
   { "set", compliance_set,
     "compliance set [--enabled yes|no] [--run-interval DURATION] [--adapter xml|command] [--one-room-per-file yes|no] "
