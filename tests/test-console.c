@@ -31,6 +31,7 @@
 #include "perch-room-item.h"
 #include "perch-room-list.h"
 #include "perch-rooms-page.h"
+#include "perch-users-page.h"
 #include "perch-test-util.h"
 
 #define TIMEOUT_MS 30000
@@ -816,6 +817,64 @@ test_categories_page (Fixture *f, gconstpointer data)
   save_screenshot (GTK_WIDGET (f->window), "categories");
 }
 
+/* ---- users and policies ------------------------------------------------------ */
+
+static gboolean
+users_page_loaded (gpointer data)
+{
+  return !perch_users_page_get_loading (data) && perch_users_page_get_user_row (data, "dave@example.test") != NULL;
+}
+
+static gboolean
+combo_selected_is (gpointer data)
+{
+  AdwComboRow *row = data;
+  return adw_combo_row_get_selected (row) == GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (row), "wanted"));
+}
+
+/* Dave follows the policy (off), so he is not enabled; enabling him through
+ * his row is what GET /users/dave@example.test then says. A group made
+ * over HTTP is listed with its members after a refresh. */
+static void
+test_users_page (Fixture *f, gconstpointer data)
+{
+  guint status = 0;
+  g_autoptr(JsonNode) group = http (f, "PUT", "/groups/testers",
+                                    "{\"members\":[\"sip:alice@example.test\",\"sip:bob@example.test\"]}", &status);
+  g_assert_cmpuint (status, ==, 201);
+
+  perch_console_window_show_page (f->window, "users");
+  PerchUsersPage *page = PERCH_USERS_PAGE (perch_console_window_get_page (f->window, "users"));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (page), "page.refresh", NULL));
+  g_assert_true (perch_test_wait (users_page_loaded, page, TIMEOUT_MS));
+  assert_shows (GTK_WIDGET (page), (const char *const[]) { "Dave", "dave@example.test", "Admin",
+                                                           "admin@example.test · Administrator",
+                                                           "Default (not enabled)", "Enabled",
+                                                           "testers", "alice@example.test, bob@example.test",
+                                                           NULL });
+  g_assert_false (gtk_switch_get_active (GTK_SWITCH (get_by_id (GTK_WIDGET (page), "policy_switch"))));
+  AdwComboRow *dave = perch_users_page_get_user_row (page, "dave@example.test");
+  g_assert_cmpuint (adw_combo_row_get_selected (dave), ==, PERCH_USER_ENABLED_DEFAULT);
+  g_autoptr(JsonNode) before = http_get (f, "/users/dave@example.test");
+  g_assert_true (json_object_get_null_member (json_node_get_object (before), "enabled"));
+
+  adw_combo_row_set_selected (dave, PERCH_USER_ENABLED_YES);
+  g_autoptr(JsonNode) after = NULL;
+  for (gint64 end = g_get_monotonic_time () + TIMEOUT_MS * 1000; g_get_monotonic_time () < end;)
+    {
+      g_clear_pointer (&after, json_node_unref);
+      after = http_get (f, "/users/dave@example.test");
+      JsonNode *enabled = json_object_get_member (json_node_get_object (after), "enabled");
+      if (enabled != NULL && JSON_NODE_HOLDS_VALUE (enabled) && json_node_get_boolean (enabled))
+        break;
+    }
+  g_assert_true (json_object_get_boolean_member (json_node_get_object (after), "enabled"));
+  /* The row shows the server's answer. */
+  g_object_set_data (G_OBJECT (dave), "wanted", GUINT_TO_POINTER (PERCH_USER_ENABLED_YES));
+  g_assert_true (perch_test_wait (combo_selected_is, dave, TIMEOUT_MS));
+  save_screenshot (GTK_WIDGET (f->window), "users");
+}
+
 static void
 test_no_display (void)
 {
@@ -852,6 +911,7 @@ main (int argc, char *argv[])
   g_test_add ("/perch/console/pool-page", Fixture, NULL, fixture_set_up, test_pool_page, fixture_tear_down);
   g_test_add ("/perch/console/categories-page", Fixture, NULL, fixture_set_up, test_categories_page,
               fixture_tear_down);
+  g_test_add ("/perch/console/users-page", Fixture, NULL, fixture_set_up, test_users_page, fixture_tear_down);
   g_test_add ("/perch/console/disconnect", Fixture, NULL, fixture_set_up, test_disconnect, fixture_tear_down);
 
   int status = g_test_run ();

@@ -13,6 +13,7 @@
 #include "perch-rooms-page.h"
 #include "perch-connection.h"
 #include "perch-start-page.h"
+#include "perch-users-page.h"
 
 struct _PerchConsoleWindow {
   AdwApplicationWindow  parent_instance;
@@ -262,6 +263,7 @@ perch_console_window_class_init (PerchConsoleWindowClass *klass)
   g_type_ensure (PERCH_TYPE_POOL_PAGE);
   g_type_ensure (PERCH_TYPE_ROOMS_PAGE);
   g_type_ensure (PERCH_TYPE_CATEGORIES_PAGE);
+  g_type_ensure (PERCH_TYPE_USERS_PAGE);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/org/perch/Console/ui/perch-console-window.ui");
   gtk_widget_class_bind_template_child (widget_class, PerchConsoleWindow, toast_overlay);

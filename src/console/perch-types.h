@@ -23,5 +23,6 @@ typedef struct _PerchPeopleEditor       PerchPeopleEditor;
 typedef struct _PerchPeoplePicker       PerchPeoplePicker;
 typedef struct _PerchPrincipal          PerchPrincipal;
 typedef struct _PerchCategoriesPage     PerchCategoriesPage;
+typedef struct _PerchUsersPage          PerchUsersPage;
 
 G_END_DECLS
