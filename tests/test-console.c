@@ -12,7 +12,9 @@
  * main context until a condition holds. */
 #include "config.h"
 
+#include <locale.h>
 #include <string.h>
+#include <glib/gi18n.h>
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
@@ -875,6 +877,59 @@ test_users_page (Fixture *f, gconstpointer data)
   save_screenshot (GTK_WIDGET (f->window), "users");
 }
 
+/* ---- Korean ------------------------------------------------------------------- */
+
+/* The console in Korean: with LANGUAGE=ko and the catalogue built in po/
+ * ($PERCH_LOCALEDIR, which perch-console honours too), a window connected
+ * to the demo server shows the Korean labels. LC_ALL=C.UTF-8 is enough for
+ * gettext to follow LANGUAGE: no Korean locale need be generated. Runs
+ * last, and puts the language back. */
+static void
+test_korean (void)
+{
+  const char *localedir = g_getenv ("PERCH_LOCALEDIR");
+  g_autofree char *mo = g_build_filename (localedir ? localedir : ".", "ko", "LC_MESSAGES",
+                                          GETTEXT_PACKAGE ".mo", NULL);
+  if (localedir == NULL || !g_file_test (mo, G_FILE_TEST_EXISTS))
+    {
+      g_test_skip ("no Korean catalogue built (PERCH_LOCALEDIR)");
+      return;
+    }
+  g_autofree char *old_language = g_strdup (g_getenv ("LANGUAGE"));
+  g_autofree char *old_lc_all = g_strdup (g_getenv ("LC_ALL"));
+  g_setenv ("LANGUAGE", "ko", TRUE);
+  g_setenv ("LC_ALL", "C.UTF-8", TRUE);
+  g_assert_nonnull (setlocale (LC_ALL, ""));
+  bindtextdomain (GETTEXT_PACKAGE, localedir);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+  g_assert_cmpstr (_("Rooms"), ==, "대화방");
+
+  Fixture f = { 0 };
+  fixture_set_up (&f, NULL);
+  g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (f.window)), ==, "Perch 콘솔");
+  PerchRoomsPage *page = show_rooms (&f);
+  g_assert_true (perch_test_wait (rooms_loaded, page, TIMEOUT_MS));
+  assert_shows (GTK_WIDGET (f.window), (const char *const[]) { "풀", "대화방", "범주", NULL });
+  /* Column titles, privacy and type in words; room names are the server's. */
+  GtkWidget *view = get_by_id (GTK_WIDGET (page), "column_view");
+  assert_shows (view, (const char *const[]) { "이름", "범주", "공개 범위", "유형", "마지막 활동", "General",
+                                              "Mergers", "공개", "비공개", "비밀", "강당", "일반",
+                                              "범주에 따름", NULL });
+  save_screenshot (GTK_WIDGET (f.window), "rooms-ko");
+  fixture_tear_down (&f, NULL);
+
+  if (old_language != NULL)
+    g_setenv ("LANGUAGE", old_language, TRUE);
+  else
+    g_unsetenv ("LANGUAGE");
+  if (old_lc_all != NULL)
+    g_setenv ("LC_ALL", old_lc_all, TRUE);
+  else
+    g_unsetenv ("LC_ALL");
+  setlocale (LC_ALL, "");
+}
+
 static void
 test_no_display (void)
 {
@@ -913,6 +968,9 @@ main (int argc, char *argv[])
               fixture_tear_down);
   g_test_add ("/perch/console/users-page", Fixture, NULL, fixture_set_up, test_users_page, fixture_tear_down);
   g_test_add ("/perch/console/disconnect", Fixture, NULL, fixture_set_up, test_disconnect, fixture_tear_down);
+
+  /* Last: it changes the language, then puts it back. */
+  g_test_add_func ("/perch/console/korean", test_korean);
 
   int status = g_test_run ();
   g_clear_object (&app);

@@ -9,6 +9,7 @@ PERCH_PACKAGES=(
   libsoup-3.0-dev libjson-glib-dev glib-networking
   xvfb xauth
   libgtk-4-dev libadwaita-1-dev libsecret-1-dev desktop-file-utils appstream
+  fonts-noto-cjk
   pidgin-sipe libpurple-dev
 )
 
