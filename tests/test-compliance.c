@@ -681,6 +681,19 @@ test_manifest (Fixture *f, gconstpointer data)
   /* The manifest is not an output file of events; the events file is. */
   g_autoptr(GPtrArray) out = read_output (f->out_dir);
   g_assert_cmpuint (out->len, ==, 4);
+
+  /* The file the event names is copied beside the output, under its id;
+   * nothing outside the file store is, whatever an event's content says. */
+  g_autofree char *copy = g_build_filename (f->out_dir, "attachments", "file-0001", NULL);
+  g_autofree char *body = NULL;
+  g_assert_true (g_file_get_contents (copy, &body, NULL, NULL));
+  g_assert_cmpstr (body, ==, "attachment body");
+  g_autofree char *attachments_dir = g_path_get_dirname (copy);
+  g_autoptr(GDir) attachments = g_dir_open (attachments_dir, 0, NULL);
+  guint copies = 0;
+  for (const char *entry; (entry = g_dir_read_name (attachments)) != NULL; copies++)
+    g_assert_cmpstr (entry, ==, "file-0001");
+  g_assert_cmpuint (copies, ==, 1);
 }
 
 /* ---- failures --------------------------------------------------------------- */

@@ -11,7 +11,8 @@
  *
  * Files are named by the batch's range: perch-compliance-FIRST-LAST.xml, or
  * perch-compliance-FIRST-LAST-ROOM.xml per room, and
- * perch-compliance-FIRST-LAST.manifest.xml for attachments. Each is written
+ * perch-compliance-FIRST-LAST.manifest.xml for attachments, whose files are
+ * copied to attachments/ID beside them. Each is written
  * under a temporary dot-name in the same directory, fsynced, renamed, and
  * the directory fsynced, so a reader never sees half a file and a redo of
  * the range after a crash replaces the files instead of adding copies. */
@@ -353,6 +354,98 @@ room_token (const char *room_id)
   return g_strdup_printf ("h.%.16s", sum);
 }
 
+/* Copies the file each FILEUPLOAD event names into OUTPUT/attachments/ID,
+ * durably (temporary name, fsync, rename, directory fsync). A redo finds
+ * the copy there and leaves it. A file no longer in the store is skipped:
+ * the manifest says so when one is asked for. */
+static gboolean
+copy_attachments (const PerchComplianceBatch *batch, GCancellable *cancellable, GError **error)
+{
+  const PerchComplianceSettings *s = batch->settings;
+  g_autofree char *dir = g_build_filename (s->output_dir, "attachments", NULL);
+  int dirfd = -1;
+  gboolean ok = FALSE;
+  for (guint i = 0; i < batch->events->len; i++)
+    {
+      const PerchEvent *ev = g_ptr_array_index (batch->events, i);
+      if (ev->type != PERCH_EVENT_FILEUPLOAD || !file_id_ok (ev->content))
+        continue;
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        goto out;
+      g_autofree char *src = g_build_filename (s->files_dir, ev->content, NULL);
+      int in = open (src, O_RDONLY | O_CLOEXEC);
+      if (in < 0)
+        continue;
+      if (dirfd < 0)
+        {
+          if (g_mkdir_with_parents (dir, 0750) != 0 ||
+              (dirfd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+            {
+              close (in);
+              set_errno_error (error, errno, "cannot create", dir);
+              goto out;
+            }
+        }
+      struct stat have, want;
+      if (fstatat (dirfd, ev->content, &have, 0) == 0 && fstat (in, &want) == 0 && have.st_size == want.st_size)
+        {
+          close (in);
+          continue;
+        }
+      g_autofree char *tmp = g_strdup_printf (".%s.tmp", ev->content);
+      int out_fd = openat (dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+      gboolean copied = out_fd >= 0;
+      char buf[65536];
+      ssize_t n;
+      while (copied && (n = read (in, buf, sizeof buf)) != 0)
+        {
+          if (n < 0)
+            {
+              if (errno == EINTR)
+                continue;
+              copied = FALSE;
+              break;
+            }
+          for (ssize_t off = 0; off < n;)
+            {
+              ssize_t w = write (out_fd, buf + off, n - off);
+              if (w < 0 && errno == EINTR)
+                continue;
+              if (w <= 0)
+                {
+                  copied = FALSE;
+                  break;
+                }
+              off += w;
+            }
+        }
+      int saved = errno;
+      close (in);
+      if (copied && fsync (out_fd) != 0)
+        copied = FALSE, saved = errno;
+      if (out_fd >= 0)
+        close (out_fd);
+      if (copied && renameat (dirfd, tmp, dirfd, ev->content) != 0)
+        copied = FALSE, saved = errno;
+      if (!copied)
+        {
+          unlinkat (dirfd, tmp, 0);
+          set_errno_error (error, saved, "cannot copy the attachment into", dir);
+          goto out;
+        }
+    }
+  if (dirfd >= 0 && fsync (dirfd) != 0)
+    {
+      set_errno_error (error, errno, "cannot sync", dir);
+      goto out;
+    }
+  ok = TRUE;
+out:
+  if (dirfd >= 0)
+    close (dirfd);
+  return ok;
+}
+
 static gboolean
 xml_deliver (const PerchComplianceBatch *batch, GCancellable *cancellable, GError **error)
 {
@@ -405,6 +498,9 @@ xml_deliver (const PerchComplianceBatch *batch, GCancellable *cancellable, GErro
       if (doc != NULL)
         g_ptr_array_add (written, g_steal_pointer (&name));
     }
+  /* The files the events name go with them, before the events are done. */
+  if (!copy_attachments (batch, cancellable, error))
+    goto out;
   if (!remove_stale (dirfd, s->output_dir, base, written, error))
     goto out;
   /* The renames (and removals) are durable only once the directory is. */
