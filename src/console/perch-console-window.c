@@ -9,6 +9,7 @@
 #include "perch-categories-page.h"
 #include "perch-console-application.h"
 #include "perch-console-window.h"
+#include "perch-history-page.h"
 #include "perch-pool-page.h"
 #include "perch-rooms-page.h"
 #include "perch-connection.h"
@@ -264,6 +265,7 @@ perch_console_window_class_init (PerchConsoleWindowClass *klass)
   g_type_ensure (PERCH_TYPE_ROOMS_PAGE);
   g_type_ensure (PERCH_TYPE_CATEGORIES_PAGE);
   g_type_ensure (PERCH_TYPE_USERS_PAGE);
+  g_type_ensure (PERCH_TYPE_HISTORY_PAGE);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/org/perch/Console/ui/perch-console-window.ui");
   gtk_widget_class_bind_template_child (widget_class, PerchConsoleWindow, toast_overlay);

@@ -24,5 +24,7 @@ typedef struct _PerchPeoplePicker       PerchPeoplePicker;
 typedef struct _PerchPrincipal          PerchPrincipal;
 typedef struct _PerchCategoriesPage     PerchCategoriesPage;
 typedef struct _PerchUsersPage          PerchUsersPage;
+typedef struct _PerchHistoryPage        PerchHistoryPage;
+typedef struct _PerchMessageItem        PerchMessageItem;
 
 G_END_DECLS
