@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* perch-test-util.c: starting the real perchd for a test, signing clients in
- * to it, and waiting on the main context without sleeping. */
+ * to it, reading what rooms hold and what clients hear, removing test
+ * directories, and waiting on the main context without sleeping. */
 #include "config.h"
 
 #include <errno.h>
@@ -16,6 +17,7 @@
 #define READY_TIMEOUT_MS   20000
 #define EXIT_TIMEOUT_MS    20000
 #define CONNECT_TIMEOUT_MS 30000
+#define HEAR_TIMEOUT_MS    20000
 
 /* ---- waiting ---- */
 
@@ -69,6 +71,18 @@ perch_test_wait_result (GAsyncResult **result, guint timeout_ms)
     g_error ("an operation did not complete within %u ms", timeout_ms);
 }
 
+static gboolean
+never (gpointer data)
+{
+  return FALSE;
+}
+
+void
+perch_test_spin_ms (guint ms)
+{
+  perch_test_wait (never, NULL, ms);
+}
+
 /* Runs what is already due (idles that finish closing streams, say),
  * without blocking. */
 static void
@@ -80,8 +94,8 @@ drain_context (void)
 
 /* ---- files ---- */
 
-static void
-remove_tree (const char *path)
+void
+perch_test_remove_tree (const char *path)
 {
   GStatBuf st;
   if (g_lstat (path, &st) != 0)
@@ -93,13 +107,27 @@ remove_tree (const char *path)
       while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
         {
           g_autofree char *child = g_build_filename (path, name, NULL);
-          remove_tree (child);
+          perch_test_remove_tree (child);
         }
       if (g_rmdir (path) != 0)
         g_test_message ("cannot remove %s: %s", path, g_strerror (errno));
     }
   else if (g_unlink (path) != 0)
     g_test_message ("cannot remove %s: %s", path, g_strerror (errno));
+}
+
+void
+perch_test_remove_dir (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *file = g_build_filename (path, name, NULL);
+      g_assert_cmpint (g_unlink (file), ==, 0);
+    }
+  g_assert_cmpint (g_rmdir (path), ==, 0);
 }
 
 char *
@@ -344,6 +372,17 @@ perch_test_server_get (PerchTestServer *server, const char *key)
   return g_hash_table_lookup (server->ready, key);
 }
 
+gint64
+perch_test_server_proc_kb (PerchTestServer *server, const char *field)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%s/status", g_subprocess_get_identifier (server->process));
+  g_autofree char *text = NULL;
+  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+  const char *line = strstr (text, field);
+  g_assert_nonnull (line);
+  return g_ascii_strtoll (line + strlen (field) + 1, NULL, 10);
+}
+
 void
 perch_test_server_signal (PerchTestServer *server, int sig)
 {
@@ -397,7 +436,7 @@ perch_test_server_stop (PerchTestServer *server)
     stop_cleanly (server);
   g_clear_object (&server->process);
   drain_context ();
-  remove_tree (server->dir);
+  perch_test_remove_tree (server->dir);
   g_hash_table_unref (server->ready);
   g_strfreev (server->extra_args);
   g_free (server->dir);
@@ -517,4 +556,88 @@ perch_test_find_room (PerchClient *client, const char *name)
         return perch_xml_get (chan, "uri");
     }
   return NULL;
+}
+
+char *
+perch_test_bjoin_data (const char *const *ids)
+{
+  GString *s = g_string_new (NULL);
+  for (guint i = 0; ids[i] != NULL; i++)
+    {
+      g_autofree char *key = g_strdup_printf ("%u", i);
+      g_string_append (s, "<chanid");
+      perch_xml_attr_append (s, "key", key);
+      perch_xml_attr_append (s, "domain", "example.test");
+      perch_xml_attr_append (s, "value", ids[i]);
+      g_string_append (s, "/>");
+    }
+  return g_string_free (s, FALSE);
+}
+
+/* ---- what a room holds and what a client hears ---- */
+
+GPtrArray *
+perch_test_history_texts (PerchClient *client, const char *room_uri)
+{
+  g_autofree char *data = perch_client_build_history_data (room_uri, 500);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PerchClientReply) reply = perch_test_command (client, "cmd:bccontext", data, &error);
+  g_assert_no_error (error);
+  GPtrArray *texts = g_ptr_array_new_with_free_func (g_free);
+  xmlNode *chanib = perch_xml_child (reply->data, "chanib");
+  g_assert_nonnull (chanib);
+  for (xmlNode *msg = perch_xml_child (chanib, "msg"); msg != NULL; msg = perch_xml_next (msg, "msg"))
+    g_ptr_array_add (texts, perch_xml_text (perch_xml_child (msg, "chat")));
+  return texts;
+}
+
+guint
+perch_test_count_text (GPtrArray *texts, const char *text)
+{
+  guint n = 0;
+  for (guint i = 0; i < texts->len; i++)
+    if (g_strcmp0 (g_ptr_array_index (texts, i), text) == 0)
+      n++;
+  return n;
+}
+
+static void
+on_post (PerchClient *client, const char *room, const char *author, const char *text,
+         const char *ts, const char *msgid, GPtrArray *heard)
+{
+  g_ptr_array_add (heard, g_strdup (text));
+}
+
+static void
+heard_unref (gpointer data, GClosure *closure)
+{
+  g_ptr_array_unref (data);
+}
+
+GPtrArray *
+perch_test_listen_posts (PerchClient *client)
+{
+  GPtrArray *heard = g_ptr_array_new_with_free_func (g_free);
+  g_signal_connect_data (client, "post", G_CALLBACK (on_post), g_ptr_array_ref (heard), heard_unref, 0);
+  return heard;
+}
+
+typedef struct {
+  GPtrArray  *heard;
+  const char *text;
+} HeardWait;
+
+static gboolean
+heard_text (gpointer data)
+{
+  HeardWait *w = data;
+  return perch_test_count_text (w->heard, w->text) > 0;
+}
+
+void
+perch_test_assert_hears (GPtrArray *heard, const char *text)
+{
+  HeardWait w = { heard, text };
+  if (!perch_test_wait (heard_text, &w, HEAR_TIMEOUT_MS))
+    g_error ("the post \"%s\" was not delivered", text);
 }

@@ -46,6 +46,9 @@ void             perch_test_server_signal (PerchTestServer *server, int sig);
 const char      *perch_test_server_get (PerchTestServer *server, const char *key);
 /* What perchd wrote on stderr so far (all runs), newly allocated. */
 char            *perch_test_server_stderr (PerchTestServer *server);
+/* A kB figure of the running perchd's /proc/PID/status: FIELD names the
+ * line with its colon ("VmHWM:", "VmRSS:"); asserted to be there. */
+gint64           perch_test_server_proc_kb (PerchTestServer *server, const char *field);
 
 /* Signs NAME ("alice") in with the demo password NAME-demo over TCP and
  * asserts that it worked. */
@@ -69,6 +72,23 @@ void              perch_test_join (PerchClient *client, const char *room_uri);
 /* The URI of the room whose name is exactly NAME, found with cmd:chansrch;
  * NULL when the search does not list it. */
 char             *perch_test_find_room (PerchClient *client, const char *name);
+/* The <chanid/> list of a cmd:bjoin for the rooms IDS (NULL-terminated),
+ * keys 0, 1, ... in order, domain example.test. Newly allocated. */
+char             *perch_test_bjoin_data (const char *const *ids);
+
+/* Texts of the newest 500 messages of ROOM_URI as CLIENT reads them with
+ * cmd:bccontext (asserted to succeed), oldest first. Free with
+ * g_ptr_array_unref. */
+GPtrArray *perch_test_history_texts (PerchClient *client, const char *room_uri);
+/* How many of TEXTS (char*) are exactly TEXT. */
+guint      perch_test_count_text (GPtrArray *texts, const char *text);
+/* An array that collects the text of every live post CLIENT receives from
+ * now on, in order. The signal handler holds a reference of its own, so the
+ * caller may drop theirs (g_ptr_array_unref) before or after the client. */
+GPtrArray *perch_test_listen_posts (PerchClient *client);
+/* Spins until TEXT is in HEARD (as perch_test_listen_posts fills it);
+ * g_error when it is not there within 20 s. */
+void       perch_test_assert_hears (GPtrArray *heard, const char *text);
 
 /* Spins the main context until COND (DATA) is TRUE or TIMEOUT_MS passes.
  * Returns whether COND held. */
@@ -79,5 +99,14 @@ void     perch_test_wait_result (GAsyncResult **result, guint timeout_ms);
 /* A GAsyncReadyCallback that stores a reference to the result in
  * *(GAsyncResult **) user_data. */
 void     perch_test_async_ready (GObject *source, GAsyncResult *result, gpointer user_data);
+/* Lets MS milliseconds pass with the main context running. */
+void     perch_test_spin_ms (guint ms);
+
+/* Removes PATH and, when it is a directory, everything below it. What
+ * cannot be removed is reported with g_test_message, not asserted. */
+void     perch_test_remove_tree (const char *path);
+/* Removes the files directly in directory PATH, then PATH; asserts that
+ * every removal worked (so no subdirectories). */
+void     perch_test_remove_dir (const char *path);
 
 G_END_DECLS

@@ -39,6 +39,7 @@
 
 #include "perch-common.h"
 #include "perch-xccos.h"
+#include "perch-test-http.h"
 #include "perch-test-util.h"
 
 #define HTTP_TIMEOUT_MS  20000
@@ -263,54 +264,15 @@ mismatch (const char *format, ...)
 
 /* ---- HTTP ------------------------------------------------------------------------- */
 
-typedef struct {
-  guint       status;
-  char       *text;
-  JsonNode   *json;
-  JsonObject *obj;
-} Reply;
-
-static void
-reply_free (Reply *r)
-{
-  g_clear_pointer (&r->json, json_node_unref);
-  g_free (r->text);
-  g_free (r);
-}
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Reply, reply_free)
+/* The shared reply, under this file's short name. */
+typedef PerchTestHttpReply Reply;
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Reply, perch_test_http_reply_free)
 
 static Reply *
 http (const char *method, const char *path, const char *auth, const char *body)
 {
-  g_autofree char *url = g_strconcat (W->base, path, NULL);
-  g_autoptr(SoupMessage) msg = soup_message_new (method, url);
-  g_assert_nonnull (msg);
-  if (auth != NULL)
-    soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", auth);
-  if (body != NULL)
-    {
-      g_autoptr(GBytes) bytes = g_bytes_new (body, strlen (body));
-      soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
-    }
-  g_autoptr(GAsyncResult) result = NULL;
-  soup_session_send_and_read_async (W->session, msg, G_PRIORITY_DEFAULT, NULL, perch_test_async_ready, &result);
-  perch_test_wait_result (&result, HTTP_TIMEOUT_MS);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) data = soup_session_send_and_read_finish (W->session, result, &error);
-  g_assert_no_error (error);
-  Reply *r = g_new0 (Reply, 1);
-  r->status = soup_message_get_status (msg);
-  gsize len;
-  const char *bytes = g_bytes_get_data (data, &len);
-  r->text = g_strndup (bytes ? bytes : "", len);
-  if (len > 0)
-    {
-      g_autoptr(JsonParser) parser = json_parser_new ();
-      g_assert_true (json_parser_load_from_data (parser, r->text, (gssize) len, NULL));
-      r->json = json_node_copy (json_parser_get_root (parser));
-      r->obj = JSON_NODE_HOLDS_OBJECT (r->json) ? json_node_get_object (r->json) : NULL;
-    }
-  return r;
+  return perch_test_http (W->session, W->base, method, path, auth, body, body ? strlen (body) : 0,
+                          "application/json", PERCH_TEST_HTTP_DEFAULT, HTTP_TIMEOUT_MS);
 }
 
 /* An HTTP call in the set-up: anything but STATUS ends the test. */
@@ -321,13 +283,6 @@ http_ok (const char *method, const char *path, const char *auth, const char *bod
   if (r->status != status)
     g_error ("%s %s: expected HTTP %u, got %u: %s", method, path, status, r->status, r->text);
   return r;
-}
-
-static char *
-room_path (const char *room, const char *suffix)
-{
-  g_autofree char *escaped = g_uri_escape_string (room, NULL, FALSE);
-  return g_strconcat ("/api/v1/rooms/", escaped, suffix, NULL);
 }
 
 static gboolean
@@ -523,7 +478,7 @@ world_start (void)
       W->id[room] = g_strdup (json_object_get_string_member (created->obj, "id"));
       W->uri[room] = g_strdup (json_object_get_string_member (created->obj, "uri"));
       /* The creator is made a manager; the administrator needs no list. */
-      g_autofree char *path = room_path (W->id[room], "");
+      g_autofree char *path = perch_test_http_room_path (W->id[room], "");
       g_autoptr(Reply) patched = http_ok ("PATCH", path, admin,
                                           room_spec[room].disabled
                                             ? "{\"disabled\": true, \"managers\": {\"remove\": [\"admin@" DOMAIN "\"]}}"
@@ -607,7 +562,7 @@ check_bool (const Case *c, const char *path, gboolean got, gboolean want)
 static void
 http_like_missing (const Case *c, const char *method, const char *suffix, const char *body, Reply *r)
 {
-  g_autofree char *path = room_path (W->fake_id, suffix);
+  g_autofree char *path = perch_test_http_room_path (W->fake_id, suffix);
   g_autoptr(Reply) fake = http (method, path, W->auth[c->role], body);
   if (fake->status != r->status || g_strcmp0 (fake->text, r->text) != 0)
     mismatch ("%s (%s), room %s, HTTP %s /rooms/{id}%s: a hidden room answers %u %s, a missing one %u %s",
@@ -627,7 +582,7 @@ xccos_like_missing (const Case *c, const char *what, const char *real, const cha
 static Reply *
 http_checked (const Case *c, const char *method, const char *suffix, const char *body, int want, int *got)
 {
-  g_autofree char *path = room_path (W->id[c->room], suffix);
+  g_autofree char *path = perch_test_http_room_path (W->id[c->room], suffix);
   Reply *r = http (method, path, W->auth[c->role], body);
   g_autofree char *what = g_strdup_printf ("HTTP %s /rooms/{id}%s%s%s", method, suffix, body ? " " : "", body ? body : "");
   check_int (c, what, r->status, want);
@@ -709,7 +664,7 @@ check_case (const Case *c, guint aspects)
         {
           /* Moved (the administrator may): it is in Elsewhere; put it back. */
           g_assert_cmpstr (json_object_get_string_member (move->obj, "category"), ==, "Elsewhere");
-          g_autofree char *path = room_path (id, "");
+          g_autofree char *path = perch_test_http_room_path (id, "");
           g_autoptr(Reply) back = http_ok ("PATCH", path, W->auth[ADMIN], "{\"category\": \"Matrix\"}", 200);
           g_assert_cmpstr (json_object_get_string_member (back->obj, "category"), ==, "Matrix");
         }
@@ -773,7 +728,7 @@ test_join_post (void)
   /* The store holds exactly the posts that were answered 200. */
   for (Room room = 0; room < N_ROOMS; room++)
     {
-      g_autofree char *path = room_path (W->id[room], "/messages?limit=500");
+      g_autofree char *path = perch_test_http_room_path (W->id[room], "/messages?limit=500");
       g_autoptr(Reply) r = http_ok ("GET", path, W->auth[ADMIN], NULL, 200);
       JsonArray *items = json_object_get_array_member (r->obj, "items");
       for (Role role = 0; role < N_ROLES; role++)
@@ -849,18 +804,8 @@ test_paths_agree (void)
 static char *
 bjoin_data (const char *first_id, const char *second_id)
 {
-  const char *ids[] = { first_id, second_id };
-  GString *s = g_string_new (NULL);
-  for (guint i = 0; i < G_N_ELEMENTS (ids); i++)
-    {
-      g_autofree char *key = g_strdup_printf ("%u", i);
-      g_string_append (s, "<chanid");
-      perch_xml_attr_append (s, "key", key);
-      perch_xml_attr_append (s, "domain", DOMAIN);
-      perch_xml_attr_append (s, "value", ids[i]);
-      g_string_append (s, "/>");
-    }
-  return g_string_free (s, FALSE);
+  const char *ids[] = { first_id, second_id, NULL };
+  return perch_test_bjoin_data (ids);
 }
 
 static char *
@@ -906,8 +851,8 @@ test_secret_like_missing (void)
             const char *names[][2] = { { id, W->fake_id }, { uri, W->fake_uri }, { name, "mx-no-such-room" } };
             for (guint k = 0; k < G_N_ELEMENTS (names); k++)
               {
-                g_autofree char *real_path = room_path (names[k][0], routes[i].suffix);
-                g_autofree char *fake_path = room_path (names[k][1], routes[i].suffix);
+                g_autofree char *real_path = perch_test_http_room_path (names[k][0], routes[i].suffix);
+                g_autofree char *fake_path = perch_test_http_room_path (names[k][1], routes[i].suffix);
                 g_autoptr(Reply) real = http (routes[i].method, real_path, auth, routes[i].body);
                 g_autoptr(Reply) fake = http (routes[i].method, fake_path, auth, routes[i].body);
                 if (real->status != fake->status || g_strcmp0 (real->text, fake->text) != 0)
@@ -980,7 +925,7 @@ test_secret_like_missing (void)
   /* Nothing a probe sent was stored. */
   for (guint s = 0; s < G_N_ELEMENTS (secret); s++)
     {
-      g_autofree char *path = room_path (W->id[secret[s]], "/messages?limit=500");
+      g_autofree char *path = perch_test_http_room_path (W->id[secret[s]], "/messages?limit=500");
       g_autoptr(Reply) r = http_ok ("GET", path, W->auth[ADMIN], NULL, 200);
       g_assert_null (strstr (r->text, "HIDDEN"));
       g_assert_null (strstr (r->text, "probe"));
@@ -1015,7 +960,7 @@ test_create (void)
       if (role == CREATOR)
         {
           const char *id = json_object_get_string_member (r->obj, "id");
-          g_autofree char *path = room_path (id, "");
+          g_autofree char *path = perch_test_http_room_path (id, "");
           /* erin manages it and is a creator in Elsewhere: she may move it
            * there; alice (not a creator anywhere here) may not move hers. */
           g_autoptr(Reply) moved = http ("PATCH", path, W->auth[CREATOR], "{\"category\": \"Elsewhere\"}");
@@ -1033,7 +978,7 @@ test_create (void)
   /* The administrator deletes them; then neither path knows them. */
   for (guint i = 0; i < made->len; i++)
     {
-      g_autofree char *path = room_path (g_ptr_array_index (made, i), "");
+      g_autofree char *path = perch_test_http_room_path (g_ptr_array_index (made, i), "");
       g_autoptr(Reply) del = http_ok ("DELETE", path, W->auth[ADMIN], NULL, 204);
       g_autoptr(Reply) gone = http_ok ("GET", path, W->auth[ADMIN], NULL, 404);
       g_autofree char *msg = NULL;
@@ -1078,7 +1023,7 @@ test_same_module (void)
   {
     g_autofree char *data = perch_client_build_join_data (W->uri[CN]);
     g_assert_cmpint (command (MEMBER, "cmd:join", data, NULL, NULL), ==, 200);
-    g_autofree char *path = room_path (W->id[CN], "");
+    g_autofree char *path = perch_test_http_room_path (W->id[CN], "");
     g_autoptr(Reply) dave = http_ok ("PATCH", path, alice, "{\"members\": {\"add\": [\"dave@" DOMAIN "\"]}}", 200);
     guint before = W->parts[MEMBER];
     g_autoptr(Reply) r = http_ok ("PATCH", path, alice, "{\"members\": {\"remove\": [\"frank@" DOMAIN "\"]}}", 200);
@@ -1095,7 +1040,7 @@ test_same_module (void)
    * the category's membership (admin-model.md): the closed room is then
    * open to every allowed user, on both paths, as mx-closed-inherit is. */
   {
-    g_autofree char *path = room_path (W->id[CN], "");
+    g_autofree char *path = perch_test_http_room_path (W->id[CN], "");
     g_autoptr(Reply) r = http_ok ("PATCH", path, alice, "{\"members\": {\"remove\": [\"frank@" DOMAIN "\"]}}", 200);
     const char *const nobody[] = { NULL };
     g_assert_true (strings_are (r->obj, "members", nobody));
@@ -1136,7 +1081,7 @@ test_same_module (void)
     g_autofree char *data = perch_client_build_join_data (W->uri[SN]);
     g_assert_cmpint (command (MEMBER, "cmd:join", data, NULL, NULL), ==, 200);
     guint before = W->parts[MEMBER];
-    g_autofree char *path = room_path (W->id[SN], "");
+    g_autofree char *path = perch_test_http_room_path (W->id[SN], "");
     g_autoptr(Reply) r = http_ok ("PATCH", path, alice, "{\"disabled\": true}", 200);
     wait_parted (MEMBER, before);
     for (Role role = 0; role < N_ROLES; role++)

@@ -13,6 +13,7 @@
 #include <glib/gstdio.h>
 
 #include "perch-committer.h"
+#include "perch-test-util.h"
 
 static GThread *main_thread;
 
@@ -120,20 +121,6 @@ fixture_set_up (Fixture *f, gconstpointer data)
 }
 
 static void
-remove_dir (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *file = g_build_filename (path, name, NULL);
-      g_assert_cmpint (g_unlink (file), ==, 0);
-    }
-  g_assert_cmpint (g_rmdir (path), ==, 0);
-}
-
-static void
 fixture_tear_down (Fixture *f, gconstpointer data)
 {
   gate_set_open (TRUE);
@@ -145,7 +132,7 @@ fixture_tear_down (Fixture *f, gconstpointer data)
   g_clear_pointer (&f->store, perch_store_close);
   g_clear_pointer (&gate.batch_sizes, g_array_unref);
   g_array_unref (f->done);
-  remove_dir (f->dir);
+  perch_test_remove_dir (f->dir);
   g_free (f->room);
   g_free (f->path);
   g_free (f->dir);
@@ -500,7 +487,7 @@ test_kill (void)
   g_assert_cmpint (perch_store_events_count (store), ==, hist->len);
   g_clear_pointer (&hist, g_ptr_array_unref);
   perch_store_close (store);
-  remove_dir (dir);
+  perch_test_remove_dir (dir);
 }
 
 int

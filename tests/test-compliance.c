@@ -214,27 +214,6 @@ read_output (const char *dir)
   return out;
 }
 
-static void
-remove_tree (const char *path)
-{
-  GStatBuf st;
-  if (g_lstat (path, &st) != 0)
-    return;
-  if (S_ISDIR (st.st_mode))
-    {
-      g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-      const char *name;
-      while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-        {
-          g_autofree char *child = g_build_filename (path, name, NULL);
-          remove_tree (child);
-        }
-      g_rmdir (path);
-    }
-  else
-    g_unlink (path);
-}
-
 /* ---- the unit fixture: a store, a channel and the service ---------------------- */
 
 typedef struct {
@@ -338,7 +317,7 @@ fixture_tear_down (Fixture *f, gconstpointer data)
   perch_channel_free (f->channel);
   perch_committer_free (f->committer);
   perch_store_close (f->store);
-  remove_tree (f->dir);
+  perch_test_remove_tree (f->dir);
   g_free (f->dir);
   g_free (f->out_dir);
   g_free (f->path);

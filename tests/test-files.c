@@ -18,10 +18,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 #include <glib/gstdio.h>
@@ -32,6 +28,7 @@
 #include "perch-channel.h"
 #include "perch-common.h"
 #include "perch-store.h"
+#include "perch-test-http.h"
 #include "perch-test-util.h"
 
 #define HTTP_TIMEOUT_MS 60000
@@ -54,23 +51,9 @@ typedef struct {
   char            *announcements;
 } Fixture;
 
-typedef struct {
-  guint               status;
-  SoupMessageHeaders *headers;
-  char               *text;
-  JsonNode           *json;
-  JsonObject         *obj;
-} Reply;
-
-static void
-reply_free (Reply *r)
-{
-  g_clear_pointer (&r->json, json_node_unref);
-  g_clear_pointer (&r->headers, soup_message_headers_unref);
-  g_free (r->text);
-  g_free (r);
-}
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Reply, reply_free)
+/* The shared reply, under this file's short name. */
+typedef PerchTestHttpReply Reply;
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Reply, perch_test_http_reply_free)
 
 /* ---- a body made as it is read ------------------------------------------------ */
 
@@ -145,22 +128,11 @@ pattern_stream_new (gint64 size, guint64 seed)
 
 /* ---- HTTP ------------------------------------------------------------------------ */
 
+/* The reply to MSG with its body; JSON is parsed only when it says so. */
 static Reply *
 finish_reply (SoupMessage *msg, const char *text, gsize len)
 {
-  Reply *r = g_new0 (Reply, 1);
-  r->status = soup_message_get_status (msg);
-  r->headers = soup_message_headers_ref (soup_message_get_response_headers (msg));
-  r->text = g_strndup (text ? text : "", len);
-  const char *type = soup_message_headers_get_content_type (r->headers, NULL);
-  if (len > 0 && g_strcmp0 (type, "application/json") == 0)
-    {
-      g_autoptr(JsonParser) parser = json_parser_new ();
-      g_assert_true (json_parser_load_from_data (parser, r->text, (gssize) len, NULL));
-      r->json = json_node_copy (json_parser_get_root (parser));
-      r->obj = JSON_NODE_HOLDS_OBJECT (r->json) ? json_node_get_object (r->json) : NULL;
-    }
-  return r;
+  return perch_test_http_reply_new (msg, text, len, PERCH_TEST_HTTP_JSON_IF_TYPED);
 }
 
 /* METHOD PATH with AUTH; BODY (LEN bytes, of TYPE) when not NULL. */
@@ -168,26 +140,8 @@ static Reply *
 http_bytes (Fixture *f, const char *method, const char *path, const char *auth,
             const void *body, gsize len, const char *type)
 {
-  g_autofree char *url = g_str_has_prefix (path, "http") ? g_strdup (path) : g_strconcat (f->base, path, NULL);
-  g_autoptr(SoupMessage) msg = soup_message_new (method, url);
-  g_assert_nonnull (msg);
-  if (auth != NULL)
-    soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", auth);
-  if (body != NULL)
-    {
-      g_autoptr(GBytes) bytes = g_bytes_new (body, len);
-      soup_message_set_request_body_from_bytes (msg, type, bytes);
-    }
-  g_autoptr(GAsyncResult) result = NULL;
-  soup_session_send_and_read_async (f->session, msg, G_PRIORITY_DEFAULT, NULL, perch_test_async_ready, &result);
-  perch_test_wait_result (&result, HTTP_TIMEOUT_MS);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) data = soup_session_send_and_read_finish (f->session, result, &error);
-  if (error != NULL)
-    g_error ("%s %s: %s (status %u)", method, path, error->message, soup_message_get_status (msg));
-  gsize n;
-  const char *text = g_bytes_get_data (data, &n);
-  return finish_reply (msg, text, n);
+  return perch_test_http (f->session, f->base, method, path, auth, body, len, type,
+                          PERCH_TEST_HTTP_JSON_IF_TYPED, HTTP_TIMEOUT_MS);
 }
 
 static Reply *
@@ -222,18 +176,6 @@ login (Fixture *f, const char *name)
   g_autoptr(Reply) r = http (f, "POST", "/api/v1/login", NULL, body);
   expect (r, 200, NULL);
   return g_strconcat ("Bearer ", str (r->obj, "token"), NULL);
-}
-
-static gboolean
-never (gpointer data)
-{
-  return FALSE;
-}
-
-static void
-spin_ms (guint ms)
-{
-  perch_test_wait (never, NULL, ms);
 }
 
 /* ---- fixture -------------------------------------------------------------------- */
@@ -743,7 +685,7 @@ test_expired (void)
   g_autofree char *url = upload_url (f->alice_chat, f->general, "late.txt");
   g_autofree char *id = upload (f, f->alice_chat, f->alice, f->general, "soon.txt", "soon", 4);
   g_autofree char *down = download_url (f->alice_chat, f->general, id);
-  spin_ms (1300);
+  perch_test_spin_ms (1300);
   g_autoptr(Reply) up = put (f, url, f->alice, "late", 4);
   expect (up, 404, "not_found");
   g_autoptr(Reply) get = http (f, "GET", down, f->alice, NULL);
@@ -856,17 +798,6 @@ test_size_limit (void)
 
 /* ---- 50 MB without holding it ------------------------------------------------------------- */
 
-static gint64
-proc_kb (Fixture *f, const char *field)
-{
-  g_autofree char *path = g_strdup_printf ("/proc/%s/status", g_subprocess_get_identifier (f->server->process));
-  g_autofree char *text = NULL;
-  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
-  const char *line = strstr (text, field);
-  g_assert_nonnull (line);
-  return g_ascii_strtoll (line + strlen (field) + 1, NULL, 10);
-}
-
 typedef struct {
   GInputStream *in;
   GChecksum    *sha256;
@@ -915,7 +846,7 @@ test_big (void)
     g_unsetenv ("ASAN_OPTIONS");
 
   const gint64 size = 50 * (gint64) MiB;
-  gint64 hwm_before = proc_kb (f, "VmHWM:");
+  gint64 hwm_before = perch_test_server_proc_kb (f->server, "VmHWM:");
 
   /* Up: the body is made as libsoup reads it. */
   g_autofree char *url = upload_url (f->alice_chat, f->general, "big.bin");
@@ -964,58 +895,16 @@ test_big (void)
   g_checksum_free (d->sha256);
   g_free (d);
 
-  gint64 hwm_after = proc_kb (f, "VmHWM:");
+  gint64 hwm_after = perch_test_server_proc_kb (f->server, "VmHWM:");
   g_test_message ("perchd VmHWM %" G_GINT64_FORMAT " kB -> %" G_GINT64_FORMAT " kB (VmRSS now %" G_GINT64_FORMAT
-                  " kB) for 50 MB up and down", hwm_before, hwm_after, proc_kb (f, "VmRSS:"));
+                  " kB) for 50 MB up and down", hwm_before, hwm_after,
+                  perch_test_server_proc_kb (f->server, "VmRSS:"));
   g_assert_cmpint (hwm_after - hwm_before, <, 16 * 1024);
   g_assert_cmpuint (check_file_store (f), ==, 1);
   fixture_teardown (f, NULL);
 }
 
 /* ---- hostile input ---------------------------------------------------------------------------- */
-
-static int
-raw_connect (Fixture *f)
-{
-  const char *address = perch_test_server_get (f->server, "http");
-  const char *colon = strrchr (address, ':');
-  g_autofree char *host = g_strndup (address, colon - address);
-  struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons ((guint16) atoi (colon + 1)) };
-  g_assert_cmpint (inet_pton (AF_INET, host, &sa.sin_addr), ==, 1);
-  int fd = socket (AF_INET, SOCK_STREAM, 0);
-  g_assert_cmpint (fd, >=, 0);
-  struct timeval tv = { .tv_sec = 15 };
-  setsockopt (fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  setsockopt (fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-  g_assert_cmpint (connect (fd, (struct sockaddr *) &sa, sizeof sa), ==, 0);
-  return fd;
-}
-
-static gboolean
-send_all (int fd, const void *data, gsize len)
-{
-  const char *p = data;
-  while (len > 0)
-    {
-      ssize_t n = send (fd, p, len, MSG_NOSIGNAL);
-      if (n <= 0)
-        return FALSE;
-      p += n;
-      len -= (gsize) n;
-    }
-  return TRUE;
-}
-
-static char *
-recv_all (int fd)
-{
-  GString *out = g_string_new (NULL);
-  char buf[4096];
-  ssize_t n;
-  while ((n = recv (fd, buf, sizeof buf, 0)) > 0)
-    g_string_append_len (out, buf, n);
-  return g_string_free (out, FALSE);
-}
 
 /* The status of one raw request (a path no client library would send). */
 static guint
@@ -1025,10 +914,7 @@ raw_status (Fixture *f, const char *method, const char *raw_path, const char *au
   g_autofree char *request = g_strdup_printf ("%s %s HTTP/1.1\r\nHost: x\r\nAuthorization: %s\r\n"
                                               "Content-Length: %d\r\nConnection: close\r\n\r\n%s",
                                               method, raw_path, auth, body ? 1 : 0, body ? "x" : "");
-  int fd = raw_connect (f);
-  g_assert_true (send_all (fd, request, strlen (request)));
-  g_autofree char *response = recv_all (fd);
-  close (fd);
+  g_autofree char *response = perch_test_http_raw_request (f->server, request);
   g_assert_true (g_str_has_prefix (response, "HTTP/1.1 "));
   return (guint) atoi (response + 9);
 }
@@ -1176,27 +1062,27 @@ interrupt (Fixture *f, gboolean chunked)
   g_autofree char *headers = g_strdup_printf ("PUT %s HTTP/1.1\r\nHost: x\r\nAuthorization: %s\r\n%s\r\n", path,
                                               f->alice, chunked ? "Transfer-Encoding: chunked\r\n"
                                                                 : "Content-Length: 1048576\r\n");
-  int fd = raw_connect (f);
-  g_assert_true (send_all (fd, headers, strlen (headers)));
+  int fd = perch_test_http_raw_connect (f->server);
+  g_assert_true (perch_test_http_raw_send (fd, headers, strlen (headers)));
   g_autofree char *block = g_malloc (100 * KiB);
   memset (block, 'z', 100 * KiB);
   if (chunked)
     {
       g_autofree char *size = g_strdup_printf ("%x\r\n", 100 * KiB);
-      g_assert_true (send_all (fd, size, strlen (size)));
+      g_assert_true (perch_test_http_raw_send (fd, size, strlen (size)));
     }
   g_autofree char *tmp = g_build_filename (f->server->data_dir, "files", "tmp", NULL);
   if (chunked && !chunked_taken ())
     {
       /* Refused at once: a chunked body cut at a chunk's end would look whole. */
-      g_autofree char *answer = recv_all (fd);
+      g_autofree char *answer = perch_test_http_raw_read_all (fd);
       close (fd);
       g_assert_true (g_str_has_prefix (answer, "HTTP/1.1 411"));
       g_assert_nonnull (strstr (answer, "length_required"));
     }
   else
     {
-      g_assert_true (send_all (fd, block, 100 * KiB));
+      g_assert_true (perch_test_http_raw_send (fd, block, 100 * KiB));
       /* The server has some of it in a temporary file; then the client is gone. */
       g_assert_true (perch_test_wait (tmp_has_bytes, tmp, 10000));
       close (fd);

@@ -23,496 +23,10 @@
 #include "perch-common.h"
 #include "perch-sip-message.h"
 #include "perch-xccos.h"
+#include "perch-test-sip.h"
 #include "perch-test-util.h"
 
-/* ---- a raw SIP connection ----------------------------------------------
- *
- * The bytes on the wire are the test's own: requests are written as text,
- * and what perchd sends back is framed and parsed with the library's framer
- * and libosip2, but never interpreted for us. Everything is asynchronous on
- * the thread-default main context and waited for with perch_test_wait. */
-
-#define RAW_TIMEOUT_MS 20000
-#define DOMAIN         "example.test"
-
-typedef struct {
-  GBytes         *bytes;   /* the message as received */
-  osip_message_t *msg;     /* parsed; NULL when it did not parse */
-  gboolean        used;    /* a wait returned it already */
-} RawFrame;
-
-typedef struct {
-  GSocketConnection *conn;
-  GCancellable   *cancel;
-  PerchSipFramer *framer;
-  GPtrArray      *frames;       /* RawFrame*, in arrival order */
-  GString        *received;     /* every byte perchd sent on this connection */
-  gboolean        reading;
-  gboolean        eof;          /* perchd closed (or reset) the connection */
-  gboolean        writing;
-  GError         *write_error;
-  guint           mark;         /* frames->len when the last write began */
-  guint           n_final;      /* final responses received, any request */
-  guint8          buf[65536];
-  char           *via_host;     /* "127.0.0.1:PORT", our end */
-  char           *from_uri;     /* "sip:alice@example.test" */
-  char           *from_tag;
-  char           *reg_call_id;
-  guint           cseq;
-  char           *authorization; /* the last Proxy-Authorization sent */
-  char           *call_id, *remote_tag;  /* the chat dialog */
-  gint64          envid, seqid;
-} Raw;
-
-static void
-raw_frame_free (RawFrame *f)
-{
-  g_bytes_unref (f->bytes);
-  if (f->msg != NULL)
-    osip_message_free (f->msg);
-  g_free (f);
-}
-
-static void raw_start_read (Raw *raw);
-
-static void
-raw_read_done (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  Raw *raw = user_data;
-  g_autoptr(GError) error = NULL;
-  gssize n = g_input_stream_read_finish (G_INPUT_STREAM (source), result, &error);
-  raw->reading = FALSE;
-  if (n <= 0)
-    {
-      raw->eof = TRUE;   /* EOF, a reset, or our own cancellation */
-      return;
-    }
-  g_string_append_len (raw->received, (const char *) raw->buf, n);
-  perch_sip_framer_push (raw->framer, raw->buf, n);
-  for (;;)
-    {
-      GBytes *bytes = NULL;
-      g_autoptr(GError) frame_error = NULL;
-      PerchSipFrameResult r = perch_sip_framer_next (raw->framer, &bytes, &frame_error);
-      if (r == PERCH_SIP_FRAME_KEEPALIVE)
-        continue;
-      if (r != PERCH_SIP_FRAME_MESSAGE)
-        {
-          if (r == PERCH_SIP_FRAME_ERROR)
-            g_test_message ("perchd sent something that does not frame: %s", frame_error->message);
-          break;
-        }
-      RawFrame *f = g_new0 (RawFrame, 1);
-      f->bytes = bytes;
-      f->msg = perch_sip_parse (bytes, NULL);
-      if (f->msg != NULL && MSG_IS_RESPONSE (f->msg) && f->msg->status_code >= 200)
-        raw->n_final++;
-      g_ptr_array_add (raw->frames, f);
-    }
-  raw_start_read (raw);
-}
-
-static void
-raw_start_read (Raw *raw)
-{
-  if (raw->reading || raw->eof)
-    return;
-  raw->reading = TRUE;
-  g_input_stream_read_async (g_io_stream_get_input_stream (G_IO_STREAM (raw->conn)),
-                             raw->buf, sizeof raw->buf, G_PRIORITY_DEFAULT, raw->cancel,
-                             raw_read_done, raw);
-}
-
-static Raw *
-raw_connect (PerchTestServer *server)
-{
-  g_autoptr(GError) error = NULL;
-  /* No socket timeout: GIO would apply it to every later read too, and
-   * a connection that waits on perchd must not end by itself. */
-  g_autoptr(GSocketClient) client = g_socket_client_new ();
-  Raw *raw = g_new0 (Raw, 1);
-  raw->conn = g_socket_client_connect_to_host (client, server->host, server->sip_port, NULL, &error);
-  g_assert_no_error (error);
-  raw->cancel = g_cancellable_new ();
-  raw->framer = perch_sip_framer_new ();
-  raw->frames = g_ptr_array_new_with_free_func ((GDestroyNotify) raw_frame_free);
-  raw->received = g_string_new (NULL);
-  g_autoptr(GSocketAddress) local = g_socket_connection_get_local_address (raw->conn, &error);
-  g_assert_no_error (error);
-  g_autofree char *ip = g_inet_address_to_string (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (local)));
-  raw->via_host = g_strdup_printf ("%s:%u", ip, g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local)));
-  raw->from_uri = g_strdup ("sip:nobody@" DOMAIN);
-  raw->from_tag = perch_random_hex (4);
-  raw->reg_call_id = perch_random_hex (8);
-  raw_start_read (raw);
-  return raw;
-}
-
-static gboolean
-raw_idle (gpointer data)
-{
-  Raw *raw = data;
-  return !raw->reading && !raw->writing;
-}
-
-static void
-raw_free (Raw *raw)
-{
-  if (raw == NULL)
-    return;
-  g_cancellable_cancel (raw->cancel);
-  g_assert_true (perch_test_wait (raw_idle, raw, RAW_TIMEOUT_MS));
-  g_io_stream_close (G_IO_STREAM (raw->conn), NULL, NULL);
-  g_object_unref (raw->conn);
-  g_object_unref (raw->cancel);
-  perch_sip_framer_free (raw->framer);
-  g_ptr_array_unref (raw->frames);
-  g_string_free (raw->received, TRUE);
-  g_clear_error (&raw->write_error);
-  g_free (raw->via_host);
-  g_free (raw->from_uri);
-  g_free (raw->from_tag);
-  g_free (raw->reg_call_id);
-  g_free (raw->authorization);
-  g_free (raw->call_id);
-  g_free (raw->remote_tag);
-  g_free (raw);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Raw, raw_free)
-
-static void
-raw_write_done (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  Raw *raw = user_data;
-  g_clear_error (&raw->write_error);
-  g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result, NULL, &raw->write_error);
-  raw->writing = FALSE;
-}
-
-static gboolean
-raw_not_writing (gpointer data)
-{
-  return !((Raw *) data)->writing;
-}
-
-/* Writes LEN bytes; FALSE when perchd would not take them all (it closed
- * the connection on us). */
-static gboolean
-raw_send (Raw *raw, const void *data, gsize len)
-{
-  g_assert_false (raw->writing);
-  raw->writing = TRUE;
-  /* What arrives from here on may answer this; nothing before can. */
-  raw->mark = raw->frames->len;
-  g_output_stream_write_all_async (g_io_stream_get_output_stream (G_IO_STREAM (raw->conn)),
-                                   data, len, G_PRIORITY_DEFAULT, raw->cancel, raw_write_done, raw);
-  if (!perch_test_wait (raw_not_writing, raw, RAW_TIMEOUT_MS))
-    g_error ("writing %" G_GSIZE_FORMAT " bytes to perchd did not finish within %u ms", len, RAW_TIMEOUT_MS);
-  if (raw->write_error != NULL)
-    g_test_message ("write refused: %s", raw->write_error->message);
-  return raw->write_error == NULL;
-}
-
-static gboolean
-raw_send_string (Raw *raw, const GString *s)
-{
-  return raw_send (raw, s->str, s->len);
-}
-
-static gboolean
-raw_is_eof (gpointer data)
-{
-  return ((Raw *) data)->eof;
-}
-
-/* Did perchd close the connection (within the timeout)? */
-G_GNUC_UNUSED static gboolean
-raw_wait_closed (Raw *raw)
-{
-  return perch_test_wait (raw_is_eof, raw, RAW_TIMEOUT_MS);
-}
-
-/* A request as a client writes it. FROM_URI "sip:user@domain"; TO_TAG and
- * EXTRA (whole header lines with CRLF) may be NULL; BODY with BODY_LEN. */
-static GString *
-raw_request (Raw *raw, const char *method, const char *ruri, const char *from_uri,
-             const char *to_uri, const char *to_tag, const char *call_id, guint cseq,
-             const char *extra, const char *content_type, const char *body, gsize body_len)
-{
-  GString *s = g_string_new (NULL);
-  g_autofree char *branch = perch_random_hex (6);
-  g_autofree char *user = g_strndup (from_uri + 4, strcspn (from_uri + 4, "@"));
-  g_string_append_printf (s, "%s %s SIP/2.0\r\n", method, ruri);
-  g_string_append_printf (s, "Via: SIP/2.0/TCP %s;branch=z9hG4bK%s\r\n", raw->via_host, branch);
-  g_string_append (s, "Max-Forwards: 70\r\n");
-  g_string_append_printf (s, "From: <%s>;tag=%s\r\n", from_uri, raw->from_tag);
-  g_string_append_printf (s, "To: <%s>%s%s\r\n", to_uri, to_tag ? ";tag=" : "", to_tag ? to_tag : "");
-  g_string_append_printf (s, "Call-ID: %s\r\n", call_id);
-  g_string_append_printf (s, "CSeq: %u %s\r\n", cseq, method);
-  g_string_append_printf (s, "Contact: <sip:%s@%s;transport=tcp>\r\n", user, raw->via_host);
-  if (extra != NULL)
-    g_string_append (s, extra);
-  if (content_type != NULL)
-    g_string_append_printf (s, "Content-Type: %s\r\n", content_type);
-  g_string_append_printf (s, "Content-Length: %" G_GSIZE_FORMAT "\r\n\r\n", body_len);
-  if (body_len > 0)
-    g_string_append_len (s, body, body_len);
-  return s;
-}
-
-typedef struct {
-  Raw        *raw;
-  const char *method;     /* of the CSeq */
-  guint       cseq;
-  guint       from;       /* the first frame that may be the answer */
-  RawFrame   *found;
-} ResponseWait;
-
-static gboolean
-response_arrived (gpointer data)
-{
-  ResponseWait *w = data;
-  for (guint i = w->from; i < w->raw->frames->len; i++)
-    {
-      RawFrame *f = g_ptr_array_index (w->raw->frames, i);
-      if (f->used || f->msg == NULL || !MSG_IS_RESPONSE (f->msg) || f->msg->status_code < 200)
-        continue;
-      if (g_strcmp0 (f->msg->cseq->method, w->method) == 0 &&
-          strtoul (f->msg->cseq->number, NULL, 10) == w->cseq)
-        {
-          w->found = f;
-          return TRUE;
-        }
-    }
-  return w->raw->eof;
-}
-
-/* The final response to CSeq CSEQ METHOD, sent by the last write, or NULL
- * when the connection closed without one. It stays the connection's. */
-static osip_message_t *
-raw_wait_response (Raw *raw, const char *method, guint cseq)
-{
-  ResponseWait w = { raw, method, cseq, raw->mark, NULL };
-  if (!perch_test_wait (response_arrived, &w, RAW_TIMEOUT_MS))
-    g_error ("no answer to %s %u within %u ms", method, cseq, RAW_TIMEOUT_MS);
-  if (w.found == NULL)
-    return NULL;
-  w.found->used = TRUE;
-  return w.found->msg;
-}
-
-static int
-status_of (osip_message_t *resp)
-{
-  return resp ? osip_message_get_status_code (resp) : 0;
-}
-
-static const char *
-reason_of (osip_message_t *resp)
-{
-  return resp ? osip_message_get_reason_phrase (resp) : NULL;
-}
-
-/* Sends a request outside any dialog with a fresh CSeq and waits for its
- * final response (NULL: the connection closed). */
-static osip_message_t *
-raw_simple (Raw *raw, const char *method, const char *ruri, const char *from_uri,
-            const char *to_uri, const char *call_id, const char *extra,
-            const char *content_type, const char *body)
-{
-  guint cseq = ++raw->cseq;
-  g_autoptr(GString) req = raw_request (raw, method, ruri, from_uri, to_uri, NULL, call_id, cseq,
-                                        extra, content_type, body, body ? strlen (body) : 0);
-  raw_send_string (raw, req);
-  return raw_wait_response (raw, method, cseq);
-}
-
-static char *
-unquote (const char *s)
-{
-  gsize len = s ? strlen (s) : 0;
-  if (len >= 2 && s[0] == '"' && s[len - 1] == '"')
-    return g_strndup (s + 1, len - 2);
-  return g_strdup (s);
-}
-
-static char *
-md5_hex (const char *text)
-{
-  return g_compute_checksum_for_string (G_CHECKSUM_MD5, text, -1);
-}
-
-/* RFC 2617 with qop=auth, as the reference says SIPE does it. */
-static char *
-digest_authorization (const char *account, const char *password, const char *realm,
-                      const char *nonce, const char *uri)
-{
-  g_autofree char *cnonce = perch_random_hex (8);
-  g_autofree char *a1 = g_strdup_printf ("%s:%s:%s", account, realm, password);
-  g_autofree char *ha1 = md5_hex (a1);
-  g_autofree char *a2 = g_strdup_printf ("REGISTER:%s", uri);
-  g_autofree char *ha2 = md5_hex (a2);
-  g_autofree char *kd = g_strdup_printf ("%s:%s:00000001:%s:auth:%s", ha1, nonce, cnonce, ha2);
-  g_autofree char *response = md5_hex (kd);
-  return g_strdup_printf ("Digest username=\"%s\", realm=\"%s\", nonce=\"%s\", uri=\"%s\", "
-                          "qop=auth, nc=00000001, cnonce=\"%s\", response=\"%s\", algorithm=MD5",
-                          account, realm, nonce, uri, cnonce, response);
-}
-
-/* REGISTER without credentials: the 407's nonce (NULL when none came). */
-static char *
-raw_challenge (Raw *raw, const char *account)
-{
-  g_free (raw->from_uri);
-  raw->from_uri = g_strconcat ("sip:", account, NULL);
-  osip_message_t *resp = raw_simple (raw, "REGISTER", "sip:" DOMAIN, raw->from_uri, raw->from_uri,
-                                     raw->reg_call_id, "Expires: 3600\r\n", NULL, NULL);
-  if (status_of (resp) != 407)
-    return NULL;
-  osip_proxy_authenticate_t *auth = osip_list_get (&resp->proxy_authenticates, 0);
-  g_assert_nonnull (auth);
-  g_autofree char *realm = unquote (osip_proxy_authenticate_get_realm (auth));
-  g_assert_cmpstr (realm, ==, DOMAIN);
-  return unquote (osip_proxy_authenticate_get_nonce (auth));
-}
-
-/* REGISTER carrying AUTHORIZATION as Proxy-Authorization; the response. */
-static osip_message_t *
-raw_register_with (Raw *raw, const char *account, const char *authorization)
-{
-  g_free (raw->from_uri);
-  raw->from_uri = g_strconcat ("sip:", account, NULL);
-  g_free (raw->authorization);
-  raw->authorization = g_strdup (authorization);
-  g_autofree char *extra = g_strdup_printf ("Expires: 3600\r\nProxy-Authorization: %s\r\n", authorization);
-  return raw_simple (raw, "REGISTER", "sip:" DOMAIN, raw->from_uri, raw->from_uri,
-                     raw->reg_call_id, extra, NULL, NULL);
-}
-
-/* The whole Digest sign-in; the final response (NULL: closed). */
-static osip_message_t *
-raw_register (Raw *raw, const char *account, const char *password)
-{
-  g_autofree char *nonce = raw_challenge (raw, account);
-  g_assert_nonnull (nonce);
-  g_autofree char *authorization = digest_authorization (account, password, DOMAIN, nonce, "sip:" DOMAIN);
-  return raw_register_with (raw, account, authorization);
-}
-
-/* REGISTER as NAME ("alice") with the demo password, INVITE of the pool,
- * ACK: a chat session driven by hand. */
-static Raw *
-raw_session (PerchTestServer *server, const char *name)
-{
-  Raw *raw = raw_connect (server);
-  g_autofree char *account = g_strconcat (name, "@" DOMAIN, NULL);
-  g_autofree char *password = g_strconcat (name, "-demo", NULL);
-  g_assert_cmpint (status_of (raw_register (raw, account, password)), ==, 200);
-
-  raw->call_id = perch_random_hex (8);
-  const char *sdp = "v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=session\r\nc=IN IP4 127.0.0.1\r\n"
-                    "t=0 0\r\nm=message 5060 sip null\r\n";
-  osip_message_t *ok = raw_simple (raw, "INVITE", "sip:ocschat@" DOMAIN, raw->from_uri,
-                                   "sip:ocschat@" DOMAIN, raw->call_id, NULL, "application/sdp", sdp);
-  g_assert_cmpint (status_of (ok), ==, 200);
-  raw->remote_tag = g_strdup (perch_sip_tag (ok->to));
-  g_assert_nonnull (raw->remote_tag);
-  g_autoptr(GString) ack = raw_request (raw, "ACK", "sip:ocschat@" DOMAIN, raw->from_uri,
-                                        "sip:ocschat@" DOMAIN, raw->remote_tag, raw->call_id,
-                                        raw->cseq, NULL, NULL, NULL, 0);
-  g_assert_true (raw_send_string (raw, ack));
-  return raw;
-}
-
-/* An INFO in the chat dialog carrying BODY as it is; returns its CSeq. */
-static guint
-raw_send_info (Raw *raw, const char *body, gsize len)
-{
-  guint cseq = ++raw->cseq;
-  g_autoptr(GString) req = raw_request (raw, "INFO", "sip:ocschat@" DOMAIN, raw->from_uri,
-                                        "sip:ocschat@" DOMAIN, raw->remote_tag, raw->call_id, cseq,
-                                        NULL, "text/plain", body, len);
-  raw_send_string (raw, req);
-  return cseq;
-}
-
-static osip_message_t *
-raw_info (Raw *raw, const char *body, gsize len)
-{
-  guint cseq = raw_send_info (raw, body, len);
-  return raw_wait_response (raw, "INFO", cseq);
-}
-
-typedef struct {
-  Raw     *raw;
-  gint64   seqid, envid;
-  guint    from;
-  RawFrame *found;
-} ReplyWait;
-
-static gboolean
-reply_arrived (gpointer data)
-{
-  ReplyWait *w = data;
-  for (guint i = w->from; i < w->raw->frames->len; i++)
-    {
-      RawFrame *f = g_ptr_array_index (w->raw->frames, i);
-      if (f->used || f->msg == NULL || !MSG_IS_INFO (f->msg))
-        continue;
-      gsize len;
-      const char *body = perch_sip_body (f->msg, &len);
-      g_autoptr(PerchXccosEnvelope) env = body ? perch_xccos_parse (body, len, NULL) : NULL;
-      for (guint j = 0; env != NULL && j < env->items->len; j++)
-        {
-          PerchXccosItem *item = g_ptr_array_index (env->items, j);
-          if (item->kind == PERCH_XCCOS_RPL && item->cmd_seqid == w->seqid && item->cmd_envid == w->envid)
-            {
-              w->found = f;
-              return TRUE;
-            }
-        }
-    }
-  return w->raw->eof;
-}
-
-/* Sends `<cmd id=CMD>` with DATA_XML in an envelope of its own. Returns the
- * SIP status of the INFO; when it is 200, *REPLY is the body of the INFO
- * perchd answered the command with, exactly as it came. */
-static int
-raw_command (Raw *raw, const char *cmd, const char *data_xml, char **reply)
-{
-  g_autoptr(GString) body = g_string_new (NULL);
-  gint64 envid = ++raw->envid, seqid = ++raw->seqid;
-  perch_xccos_begin (body, envid);
-  perch_xccos_append_cmd (body, cmd, seqid, data_xml);
-  perch_xccos_end (body);
-  int status = status_of (raw_info (raw, body->str, body->len));
-  *reply = NULL;
-  if (status != 200)
-    return status;
-  ReplyWait w = { raw, seqid, envid, raw->mark, NULL };
-  if (!perch_test_wait (reply_arrived, &w, RAW_TIMEOUT_MS) || w.found == NULL)
-    g_error ("no XCCOS reply to %s", cmd);
-  w.found->used = TRUE;
-  gsize len;
-  const char *text = perch_sip_body (w.found->msg, &len);
-  *reply = g_strndup (text, len);
-  return status;
-}
-
-/* A post as SIPE sends it, with AUTHOR as given (NULL: left out). The
- * response to its INFO. */
-G_GNUC_UNUSED static osip_message_t *
-raw_post (Raw *raw, const char *room_uri, const char *author, const char *text)
-{
-  g_autoptr(GString) body = g_string_new (NULL);
-  perch_xccos_begin (body, ++raw->envid);
-  g_autofree char *ts = perch_format_ts (perch_now_us ());
-  perch_xccos_append_grpchat (body, ++raw->seqid, room_uri, author, ts, NULL, text);
-  perch_xccos_end (body);
-  return raw_info (raw, body->str, body->len);
-}
+#define DOMAIN "example.test"
 
 /* ---- the shared server and the clients that must keep being served ---------- */
 
@@ -527,39 +41,6 @@ typedef struct {
 } Env;
 
 static Env env;
-
-static void
-on_post (PerchClient *client, const char *room, const char *author, const char *text,
-         const char *ts, const char *msgid, GPtrArray *heard)
-{
-  g_ptr_array_add (heard, g_strdup (text));
-}
-
-/* Texts of General's newest 500 messages, oldest first. */
-static GPtrArray *
-general_history (PerchClient *client)
-{
-  g_autofree char *data = perch_client_build_history_data (env.general, 500);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(PerchClientReply) reply = perch_test_command (client, "cmd:bccontext", data, &error);
-  g_assert_no_error (error);
-  GPtrArray *texts = g_ptr_array_new_with_free_func (g_free);
-  xmlNode *chanib = perch_xml_child (reply->data, "chanib");
-  g_assert_nonnull (chanib);
-  for (xmlNode *msg = perch_xml_child (chanib, "msg"); msg != NULL; msg = perch_xml_next (msg, "msg"))
-    g_ptr_array_add (texts, perch_xml_text (perch_xml_child (msg, "chat")));
-  return texts;
-}
-
-static guint
-count_text (GPtrArray *texts, const char *text)
-{
-  guint n = 0;
-  for (guint i = 0; i < texts->len; i++)
-    if (g_strcmp0 (g_ptr_array_index (texts, i), text) == 0)
-      n++;
-  return n;
-}
 
 /* bob, signed in for the whole run. PerchClient gives its socket a GIO
  * timeout equal to its command timeout (10 s by default), and GIO applies
@@ -592,10 +73,9 @@ hostile_env (void)
   env.bob = connect_long_lived (env.server, "bob");
   env.general = perch_test_find_room (env.bob, "General");
   g_assert_nonnull (env.general);
-  env.bob_heard = g_ptr_array_new_with_free_func (g_free);
-  g_signal_connect (env.bob, "post", G_CALLBACK (on_post), env.bob_heard);
+  env.bob_heard = perch_test_listen_posts (env.bob);
   perch_test_join (env.bob, env.general);
-  env.initial = general_history (env.bob);
+  env.initial = perch_test_history_texts (env.bob, env.general);
   env.acked = g_ptr_array_new_with_free_func (g_free);
   return &env;
 }
@@ -611,26 +91,6 @@ hostile_env_free (void)
   g_ptr_array_unref (env.bob_heard);
   g_ptr_array_unref (env.initial);
   g_ptr_array_unref (env.acked);
-}
-
-typedef struct {
-  GPtrArray  *heard;
-  const char *text;
-} HeardWait;
-
-static gboolean
-heard_text (gpointer data)
-{
-  HeardWait *w = data;
-  return count_text (w->heard, w->text) > 0;
-}
-
-static void
-assert_hears (GPtrArray *heard, const char *text)
-{
-  HeardWait w = { heard, text };
-  if (!perch_test_wait (heard_text, &w, RAW_TIMEOUT_MS))
-    g_error ("the post \"%s\" was not delivered", text);
 }
 
 /* A post through the real client that must be acknowledged; remembered
@@ -652,8 +112,7 @@ assert_others_served (const char *label)
   Env *e = hostile_env ();
   g_assert_true (perch_client_is_connected (e->bob));
   PerchClient *alice = perch_test_connect (e->server, "alice");
-  g_autoptr(GPtrArray) alice_heard = g_ptr_array_new_with_free_func (g_free);
-  g_signal_connect (alice, "post", G_CALLBACK (on_post), alice_heard);
+  g_autoptr(GPtrArray) alice_heard = perch_test_listen_posts (alice);
 
   g_autofree char *sib = perch_client_build_server_info_data (DOMAIN);
   g_autoptr(GError) error = NULL;
@@ -667,9 +126,9 @@ assert_others_served (const char *label)
   g_autofree char *from_alice = g_strdup_printf ("served after %s: alice (%u)", label, e->checks);
   g_autofree char *from_bob = g_strdup_printf ("served after %s: bob (%u)", label, e->checks);
   post_acked (alice, from_alice);
-  assert_hears (e->bob_heard, from_alice);
+  perch_test_assert_hears (e->bob_heard, from_alice);
   post_acked (e->bob, from_bob);
-  assert_hears (alice_heard, from_bob);
+  perch_test_assert_hears (alice_heard, from_bob);
   perch_test_disconnect (alice);
 }
 
@@ -1069,11 +528,11 @@ test_before_register (gconstpointer data)
       osip_message_t *resp = raw_simple (raw, methods[i], "sip:ocschat@" DOMAIN, "sip:alice@" DOMAIN,
                                          "sip:ocschat@" DOMAIN, "before-register", NULL,
                                          info ? "text/plain" : NULL, info ? body->str : NULL);
-      g_test_message ("%s before REGISTER: %d %s", methods[i], status_of (resp), reason_of (resp));
-      g_assert_cmpint (status_of (resp), ==, 403);
+      g_test_message ("%s before REGISTER: %d %s", methods[i], raw_status (resp), raw_reason (resp));
+      g_assert_cmpint (raw_status (resp), ==, 403);
     }
   /* The connection may still sign in properly. */
-  g_assert_cmpint (status_of (raw_register (raw, "alice@" DOMAIN, "alice-demo")), ==, 200);
+  g_assert_cmpint (raw_status (raw_register (raw, "alice@" DOMAIN, "alice-demo")), ==, 200);
 
   assert_others_served ("requests before REGISTER");
 }
@@ -1087,10 +546,10 @@ test_foreign_from (gconstpointer data)
   /* bob's name on alice's connection, in and out of her dialog. */
   osip_message_t *sub = raw_simple (raw, "SUBSCRIBE", bob, bob, bob, "foreign-sub",
                                     "Event: vnd-microsoft-provisioning-v2\r\n", NULL, NULL);
-  g_assert_cmpint (status_of (sub), ==, 403);
+  g_assert_cmpint (raw_status (sub), ==, 403);
   osip_message_t *inv = raw_simple (raw, "INVITE", "sip:ocschat@" DOMAIN, bob, "sip:ocschat@" DOMAIN,
                                     "foreign-invite", NULL, NULL, NULL);
-  g_assert_cmpint (status_of (inv), ==, 403);
+  g_assert_cmpint (raw_status (inv), ==, 403);
 
   g_autoptr(GString) body = g_string_new (NULL);
   perch_xccos_begin (body, ++raw->envid);
@@ -1102,12 +561,12 @@ test_foreign_from (gconstpointer data)
                                          raw->remote_tag, raw->call_id, cseq, NULL, "text/plain",
                                          body->str, body->len);
   raw_send_string (raw, info);
-  g_assert_cmpint (status_of (raw_wait_response (raw, "INFO", cseq)), ==, 403);
+  g_assert_cmpint (raw_status (raw_wait_response (raw, "INFO", cseq)), ==, 403);
 
   /* Registering bob on a connection alice signed in on. */
   g_autofree char *extra = g_strdup_printf ("Expires: 3600\r\nProxy-Authorization: %s\r\n", raw->authorization);
   osip_message_t *reg = raw_simple (raw, "REGISTER", "sip:" DOMAIN, bob, bob, raw->reg_call_id, extra, NULL, NULL);
-  g_assert_cmpint (status_of (reg), ==, 403);
+  g_assert_cmpint (raw_status (reg), ==, 403);
 
   /* alice's own session is unharmed. */
   assert_session_works (raw);
@@ -1147,7 +606,7 @@ test_wrong_password (gconstpointer data)
   for (guint attempt = 1; attempt <= 3; attempt++)
     {
       osip_message_t *resp = raw_register (raw, "alice@" DOMAIN, "not-alice-demo");
-      g_assert_cmpint (status_of (resp), ==, 403);
+      g_assert_cmpint (raw_status (resp), ==, 403);
       if (attempt < 3)
         g_assert_false (raw->eof);
     }
@@ -1177,7 +636,7 @@ test_unknown_user (gconstpointer data)
       g_autofree char *a = response_shape (wrong);
       g_autofree char *b = response_shape (nobody);
       g_test_message ("wrong password: %s; unknown user: %s", a, b);
-      g_assert_cmpint (status_of (wrong), ==, 403);
+      g_assert_cmpint (raw_status (wrong), ==, 403);
       g_assert_cmpstr (a, ==, b);
     }
   assert_closed (known, "three wrong passwords");
@@ -1205,32 +664,32 @@ test_nonce_replay (gconstpointer data)
   g_autoptr(Raw) first = raw_connect (e->server);
   g_autofree char *nonce = raw_challenge (first, "alice@" DOMAIN);
   g_autofree char *authorization = digest_authorization ("alice@" DOMAIN, "alice-demo", DOMAIN, nonce, "sip:" DOMAIN);
-  g_assert_cmpint (status_of (raw_register_with (first, "alice@" DOMAIN, authorization)), ==, 200);
+  g_assert_cmpint (raw_status (raw_register_with (first, "alice@" DOMAIN, authorization)), ==, 200);
 
   /* ...does not sign anyone in again: the very same header is challenged afresh. */
   g_autoptr(Raw) replay = raw_connect (e->server);
   osip_message_t *resp = raw_register_with (replay, "alice@" DOMAIN, authorization);
-  g_assert_cmpint (status_of (resp), ==, 407);
+  g_assert_cmpint (raw_status (resp), ==, 407);
   osip_proxy_authenticate_t *fresh = osip_list_get (&resp->proxy_authenticates, 0);
   g_assert_nonnull (fresh);
-  g_autofree char *fresh_nonce = unquote (osip_proxy_authenticate_get_nonce (fresh));
+  g_autofree char *fresh_nonce = raw_unquote (osip_proxy_authenticate_get_nonce (fresh));
   g_assert_cmpstr (fresh_nonce, !=, nonce);
   /* A second replay on the same connection: the same. */
-  g_assert_cmpint (status_of (raw_register_with (replay, "alice@" DOMAIN, authorization)), ==, 407);
+  g_assert_cmpint (raw_status (raw_register_with (replay, "alice@" DOMAIN, authorization)), ==, 407);
 
   /* A nonce a failed attempt used up is used up too. */
   g_autoptr(Raw) third = raw_connect (e->server);
   g_autofree char *nonce3 = raw_challenge (third, "alice@" DOMAIN);
   g_autofree char *bad = digest_authorization ("alice@" DOMAIN, "wrong", DOMAIN, nonce3, "sip:" DOMAIN);
-  g_assert_cmpint (status_of (raw_register_with (third, "alice@" DOMAIN, bad)), ==, 403);
+  g_assert_cmpint (raw_status (raw_register_with (third, "alice@" DOMAIN, bad)), ==, 403);
   g_autofree char *good = digest_authorization ("alice@" DOMAIN, "alice-demo", DOMAIN, nonce3, "sip:" DOMAIN);
-  g_assert_cmpint (status_of (raw_register_with (third, "alice@" DOMAIN, good)), ==, 407);
+  g_assert_cmpint (raw_status (raw_register_with (third, "alice@" DOMAIN, good)), ==, 407);
 
   /* A nonce perchd never issued. */
   g_autoptr(Raw) forged = raw_connect (e->server);
   g_autofree char *made_up = digest_authorization ("alice@" DOMAIN, "alice-demo", DOMAIN,
                                                    "00112233445566778899aabbccddeeff", "sip:" DOMAIN);
-  g_assert_cmpint (status_of (raw_register_with (forged, "alice@" DOMAIN, made_up)), ==, 407);
+  g_assert_cmpint (raw_status (raw_register_with (forged, "alice@" DOMAIN, made_up)), ==, 407);
 
   assert_others_served ("a replayed nonce");
 }
@@ -1247,19 +706,19 @@ test_unknown_call_id (gconstpointer data)
 
   /* Signed in, no dialog at all. */
   g_autoptr(Raw) raw = raw_connect (e->server);
-  g_assert_cmpint (status_of (raw_register (raw, "alice@" DOMAIN, "alice-demo")), ==, 200);
+  g_assert_cmpint (raw_status (raw_register (raw, "alice@" DOMAIN, "alice-demo")), ==, 200);
   osip_message_t *resp = raw_simple (raw, "INFO", "sip:ocschat@" DOMAIN, raw->from_uri, "sip:ocschat@" DOMAIN,
                                      "no-such-dialog", NULL, "text/plain", body->str);
-  g_assert_cmpint (status_of (resp), ==, 481);
+  g_assert_cmpint (raw_status (resp), ==, 481);
 
   /* A dialog exists, the INFO names another. */
   g_autoptr(Raw) chat = raw_session_in_general ();
   osip_message_t *other = raw_simple (chat, "INFO", "sip:ocschat@" DOMAIN, chat->from_uri, "sip:ocschat@" DOMAIN,
                                       "not-this-dialog", NULL, "text/plain", body->str);
-  g_assert_cmpint (status_of (other), ==, 481);
+  g_assert_cmpint (raw_status (other), ==, 481);
   osip_message_t *bye = raw_simple (chat, "BYE", "sip:ocschat@" DOMAIN, chat->from_uri, "sip:ocschat@" DOMAIN,
                                     "not-this-dialog", NULL, NULL, NULL);
-  g_assert_cmpint (status_of (bye), ==, 481);
+  g_assert_cmpint (raw_status (bye), ==, 481);
   assert_session_works (chat);
 
   assert_others_served ("an INFO on an unknown Call-ID");
@@ -1274,8 +733,8 @@ assert_body_refused (Raw *raw, const char *what, const char *body, int want_stat
 {
   gint64 hostile_envid = raw->envid + 1;   /* the envid the body carries, see callers */
   osip_message_t *resp = raw_info (raw, body, strlen (body));
-  g_test_message ("%s: %d %s", what, status_of (resp), reason_of (resp));
-  g_assert_cmpint (status_of (resp), ==, want_status);
+  g_test_message ("%s: %d %s", what, raw_status (resp), raw_reason (resp));
+  g_assert_cmpint (raw_status (resp), ==, want_status);
   raw->envid = hostile_envid;
   /* Replies go out in order: once this one is back, one to the hostile
    * envelope would have come before it. */
@@ -1526,7 +985,7 @@ test_long_chat (gconstpointer data)
   while (fits->len < limit)
     g_string_append_c (fits, 'a' + fits->len % 26);
   post_acked (alice, fits->str);
-  assert_hears (e->bob_heard, fits->str);
+  perch_test_assert_hears (e->bob_heard, fits->str);
   g_string_free (fits, TRUE);
   perch_test_disconnect (alice);
 
@@ -1543,7 +1002,7 @@ test_store_holds_acknowledged (gconstpointer data)
     assert_others_served ("nothing");
   g_autofree char *secret = passwd_first_line ();
   PerchClient *alice = perch_test_connect (e->server, "alice");
-  g_autoptr(GPtrArray) texts = general_history (alice);
+  g_autoptr(GPtrArray) texts = perch_test_history_texts (alice, env.general);
   perch_test_disconnect (alice);
 
   g_test_message ("General holds %u messages: %u from before, %u acknowledged here",
@@ -1551,7 +1010,7 @@ test_store_holds_acknowledged (gconstpointer data)
   g_assert_cmpuint (texts->len, <, 500);
   /* Every acknowledged post once... */
   for (guint i = 0; i < e->acked->len; i++)
-    g_assert_cmpuint (count_text (texts, g_ptr_array_index (e->acked, i)), ==, 1);
+    g_assert_cmpuint (perch_test_count_text (texts, g_ptr_array_index (e->acked, i)), ==, 1);
   /* ...and nothing but those and what was there before. */
   g_assert_cmpuint (texts->len, ==, e->initial->len + e->acked->len);
   for (guint i = 0; i < texts->len; i++)
@@ -1559,7 +1018,7 @@ test_store_holds_acknowledged (gconstpointer data)
       const char *text = g_ptr_array_index (texts, i);
       g_assert_null (strstr (text, "HOSTILE"));
       g_assert_null (strstr (text, secret));
-      g_assert_true (count_text (e->acked, text) + count_text (e->initial, text) > 0);
+      g_assert_true (perch_test_count_text (e->acked, text) + perch_test_count_text (e->initial, text) > 0);
     }
   /* Nor did bob ever see anything hostile live. */
   for (guint i = 0; i < e->bob_heard->len; i++)
@@ -1603,7 +1062,7 @@ test_idle_session_ended (gconstpointer data)
   perch_xccos_begin (body, ++raw->envid);
   perch_xccos_append_cmd (body, "cmd:getserverinfo", ++raw->seqid, NULL);
   perch_xccos_end (body);
-  g_assert_cmpint (status_of (raw_info (raw, body->str, body->len)), ==, 481);
+  g_assert_cmpint (raw_status (raw_info (raw, body->str, body->len)), ==, 481);
   g_clear_pointer (&raw, raw_free);
   perch_test_server_stop (server);
 }
@@ -1619,13 +1078,13 @@ test_stray_487_ends_dialog (gconstpointer data)
   perch_xccos_begin (body, envid);
   perch_xccos_append_cmd (body, "cmd:getserverinfo", seqid, NULL);
   perch_xccos_end (body);
-  g_assert_cmpint (status_of (raw_info (raw, body->str, body->len)), ==, 200);
-  ReplyWait w = { raw, seqid, envid, raw->mark, NULL };
-  g_assert_true (perch_test_wait (reply_arrived, &w, RAW_TIMEOUT_MS));
-  g_assert_nonnull (w.found);
-  w.found->used = TRUE;
+  g_assert_cmpint (raw_status (raw_info (raw, body->str, body->len)), ==, 200);
+  RawFrame *found = NULL;
+  g_assert_true (raw_wait_reply (raw, seqid, envid, &found));
+  g_assert_nonnull (found);
+  found->used = TRUE;
   /* Answer the server's reply INFO as SIPE does for an obsolete Call-ID. */
-  g_autoptr(osip_message_t) resp = perch_sip_response_new (w.found->msg, 487, "Request Terminated", NULL);
+  g_autoptr(osip_message_t) resp = perch_sip_response_new (found->msg, 487, "Request Terminated", NULL);
   g_autoptr(GBytes) bytes = perch_sip_to_bytes (resp);
   gsize len;
   const char *text = g_bytes_get_data (bytes, &len);
@@ -1635,7 +1094,7 @@ test_stray_487_ends_dialog (gconstpointer data)
   perch_xccos_begin (again, ++raw->envid);
   perch_xccos_append_cmd (again, "cmd:getserverinfo", ++raw->seqid, NULL);
   perch_xccos_end (again);
-  g_assert_cmpint (status_of (raw_info (raw, again->str, again->len)), ==, 481);
+  g_assert_cmpint (raw_status (raw_info (raw, again->str, again->len)), ==, 481);
 }
 
 int

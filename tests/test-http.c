@@ -14,10 +14,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <sys/socket.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 #include <json-glib/json-glib.h>
@@ -26,6 +23,7 @@
 #include "perch-admin.h"
 #include "perch-common.h"
 #include "perch-web.h"
+#include "perch-test-http.h"
 #include "perch-test-util.h"
 
 #define HTTP_TIMEOUT_MS 20000
@@ -42,23 +40,9 @@ typedef struct {
   char            *carol;
 } Fixture;
 
-typedef struct {
-  guint               status;
-  JsonNode           *json;
-  JsonObject         *obj;      /* json's object, or NULL */
-  SoupMessageHeaders *headers;
-  char               *text;
-} Reply;
-
-static void
-reply_free (Reply *r)
-{
-  g_clear_pointer (&r->json, json_node_unref);
-  g_clear_pointer (&r->headers, soup_message_headers_unref);
-  g_free (r->text);
-  g_free (r);
-}
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Reply, reply_free)
+/* The shared reply, under this file's short name. */
+typedef PerchTestHttpReply Reply;
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Reply, perch_test_http_reply_free)
 
 /* ---- the OpenAPI document, as the library makes it -------------------------- */
 
@@ -109,52 +93,16 @@ check_shape (const char *name, JsonObject *obj)
 
 /* ---- HTTP ----------------------------------------------------------------- */
 
-static gboolean
-accept_any_certificate (SoupMessage *msg, GTlsCertificate *cert, GTlsCertificateFlags errors, gpointer data)
-{
-  return TRUE;
-}
-
 /* METHOD PATH (appended to the plain base unless it is a whole URL) with
- * AUTH as the Authorization header and BODY as application/json. */
+ * AUTH as the Authorization header and BODY as CONTENT_TYPE. Every answer
+ * with a body is JSON, and every answer is private and never cached. */
 static Reply *
 http_full (Fixture *f, const char *method, const char *path, const char *auth, const char *body,
            const char *content_type)
 {
-  g_autofree char *url = g_str_has_prefix (path, "http") ? g_strdup (path) : g_strconcat (f->base, path, NULL);
-  g_autoptr(SoupMessage) msg = soup_message_new (method, url);
-  g_assert_nonnull (msg);
-  g_signal_connect (msg, "accept-certificate", G_CALLBACK (accept_any_certificate), NULL);
-  if (auth != NULL)
-    soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", auth);
-  if (body != NULL)
-    {
-      g_autoptr(GBytes) bytes = g_bytes_new (body, strlen (body));
-      soup_message_set_request_body_from_bytes (msg, content_type, bytes);
-    }
-  g_autoptr(GAsyncResult) result = NULL;
-  soup_session_send_and_read_async (f->session, msg, G_PRIORITY_DEFAULT, NULL, perch_test_async_ready, &result);
-  perch_test_wait_result (&result, HTTP_TIMEOUT_MS);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) data = soup_session_send_and_read_finish (f->session, result, &error);
-  g_assert_no_error (error);
-  Reply *r = g_new0 (Reply, 1);
-  r->status = soup_message_get_status (msg);
-  r->headers = soup_message_headers_ref (soup_message_get_response_headers (msg));
-  gsize len;
-  const char *bytes = g_bytes_get_data (data, &len);
-  r->text = g_strndup (bytes ? bytes : "", len);
-  if (len > 0)
-    {
-      g_assert_cmpstr (soup_message_headers_get_content_type (r->headers, NULL), ==, "application/json");
-      g_autoptr(JsonParser) parser = json_parser_new ();
-      g_assert_true (json_parser_load_from_data (parser, r->text, (gssize) len, NULL));
-      r->json = json_node_copy (json_parser_get_root (parser));
-      r->obj = JSON_NODE_HOLDS_OBJECT (r->json) ? json_node_get_object (r->json) : NULL;
-    }
-  /* Every answer is private and never cached. */
-  g_assert_cmpstr (soup_message_headers_get_one (r->headers, "Cache-Control"), ==, "no-store");
-  return r;
+  return perch_test_http (f->session, f->base, method, path, auth, body, body ? strlen (body) : 0,
+                          content_type, PERCH_TEST_HTTP_ASSERT_JSON | PERCH_TEST_HTTP_ASSERT_NO_STORE,
+                          HTTP_TIMEOUT_MS);
 }
 
 static Reply *
@@ -270,19 +218,6 @@ basic (const char *user, const char *password)
   g_autofree char *pair = g_strconcat (user, ":", password, NULL);
   g_autofree char *encoded = g_base64_encode ((const guchar *) pair, strlen (pair));
   return g_strconcat ("Basic ", encoded, NULL);
-}
-
-static gboolean
-never (gpointer data)
-{
-  return FALSE;
-}
-
-/* Lets MS pass with the main context running. */
-static void
-spin_ms (guint ms)
-{
-  perch_test_wait (never, NULL, ms);
 }
 
 /* ---- fixture ----------------------------------------------------------------- */
@@ -552,7 +487,7 @@ test_throttle (Fixture *f, gconstpointer data)
   g_assert_cmpuint (status, ==, 429);
 
   /* The wait passes; bob signs in again. */
-  spin_ms ((guint) retry * 1000 + 200);
+  perch_test_spin_ms ((guint) retry * 1000 + 200);
   g_autofree char *bob = login (f, "bob");
   g_assert_nonnull (bob);
 
@@ -576,7 +511,7 @@ test_expired (Fixture *f, gconstpointer data)
   start (f, FALSE);
   g_unsetenv ("PERCH_WEB_TOKEN_LIFETIME_S");
   g_autofree char *token = login (f, "alice");
-  spin_ms (1300);
+  perch_test_spin_ms (1300);
   g_autoptr(Reply) r = http (f, "GET", "/api/v1/me", token, NULL);
   expect (r, 401, "unauthorized");
   g_assert_nonnull (strstr (r->text, "expired"));
@@ -817,13 +752,6 @@ test_categories (Fixture *f, gconstpointer data)
 
 /* ---- rooms --------------------------------------------------------------------------------- */
 
-static char *
-room_path (const char *room, const char *suffix)
-{
-  g_autofree char *escaped = g_uri_escape_string (room, NULL, FALSE);
-  return g_strconcat ("/api/v1/rooms/", escaped, suffix, NULL);
-}
-
 static void
 test_rooms (Fixture *f, gconstpointer data)
 {
@@ -843,7 +771,7 @@ test_rooms (Fixture *f, gconstpointer data)
   g_assert_true (json_object_get_null_member (created->obj, "addin"));
   g_assert_true (json_object_get_null_member (created->obj, "last_post"));
   g_assert_true (strings_contain (json_object_get_array_member (created->obj, "managers"), "sip:alice@example.test"));
-  g_autofree char *location = room_path (id, "");
+  g_autofree char *location = perch_test_http_room_path (id, "");
   g_assert_cmpstr (soup_message_headers_get_one (created->headers, "Location"), ==, location);
 
   EXPECT_ERROR (f, 409, "conflict", "POST", "/api/v1/rooms", f->alice, "{\"name\": \"General\", \"category\": \"Engineering\"}");
@@ -860,7 +788,7 @@ test_rooms (Fixture *f, gconstpointer data)
   EXPECT_ERROR (f, 413, "too_large", "POST", "/api/v1/rooms", f->alice, too_long);
 
   /* By id, by URI, by name. */
-  g_autofree char *by_uri = room_path (uri, "");
+  g_autofree char *by_uri = perch_test_http_room_path (uri, "");
   g_autoptr(Reply) got_id = http (f, "GET", location, f->bob, NULL);
   expect (got_id, 200, NULL);
   g_autoptr(Reply) got_uri = http (f, "GET", by_uri, f->bob, NULL);
@@ -1392,7 +1320,7 @@ test_compliance (Fixture *f, gconstpointer data)
   gboolean done = FALSE;
   for (guint i = 0; i < 200 && !done; i++)
     {
-      spin_ms (50);
+      perch_test_spin_ms (50);
       g_autoptr(Reply) st = http (f, "GET", "/api/v1/compliance", f->admin, NULL);
       JsonArray *runs = json_object_get_array_member (st->obj, "runs");
       done = json_array_get_length (runs) > 0 &&
@@ -1415,72 +1343,6 @@ test_compliance (Fixture *f, gconstpointer data)
 
 /* ---- raw HTTP ---------------------------------------------------------------------------------- */
 
-static int
-raw_connect (Fixture *f)
-{
-  g_autofree char *host = NULL;
-  const char *address = perch_test_server_get (f->server, "http");
-  const char *colon = strrchr (address, ':');
-  host = g_strndup (address, colon - address);
-  struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons ((guint16) atoi (colon + 1)) };
-  g_assert_cmpint (inet_pton (AF_INET, host, &sa.sin_addr), ==, 1);
-  int fd = socket (AF_INET, SOCK_STREAM, 0);
-  g_assert_cmpint (fd, >=, 0);
-  struct timeval tv = { .tv_sec = 15 };
-  setsockopt (fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  setsockopt (fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-  g_assert_cmpint (connect (fd, (struct sockaddr *) &sa, sizeof sa), ==, 0);
-  return fd;
-}
-
-static gboolean
-send_all (int fd, const char *data, gsize len)
-{
-  while (len > 0)
-    {
-      ssize_t n = send (fd, data, len, MSG_NOSIGNAL);
-      if (n <= 0)
-        return FALSE;
-      data += n;
-      len -= (gsize) n;
-    }
-  return TRUE;
-}
-
-/* Everything the server sends until it closes (or 15 s pass). */
-static char *
-recv_all (int fd)
-{
-  GString *out = g_string_new (NULL);
-  char buf[4096];
-  ssize_t n;
-  while ((n = recv (fd, buf, sizeof buf, 0)) > 0)
-    g_string_append_len (out, buf, n);
-  return g_string_free (out, FALSE);
-}
-
-/* One request, written as given, on its own connection. */
-static char *
-raw_request (Fixture *f, const char *request)
-{
-  int fd = raw_connect (f);
-  g_assert_true (send_all (fd, request, strlen (request)));
-  char *response = recv_all (fd);
-  close (fd);
-  return response;
-}
-
-static gint64
-proc_kb (Fixture *f, const char *field)
-{
-  g_autofree char *path = g_strdup_printf ("/proc/%s/status", g_subprocess_get_identifier (f->server->process));
-  g_autofree char *text = NULL;
-  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
-  const char *line = strstr (text, field);
-  g_assert_nonnull (line);
-  return g_ascii_strtoll (line + strlen (field) + 1, NULL, 10);
-}
-
 typedef struct {
   int      fd;
   gboolean chunked;
@@ -1496,11 +1358,11 @@ flood_thread (gpointer data)
   memset (block, ' ', 65536);
   while (flood->sent < flood->total)
     {
-      if (flood->chunked && !send_all (flood->fd, "10000\r\n", 7))
+      if (flood->chunked && !perch_test_http_raw_send (flood->fd, "10000\r\n", 7))
         break;
-      if (!send_all (flood->fd, block, 65536))
+      if (!perch_test_http_raw_send (flood->fd, block, 65536))
         break;
-      if (flood->chunked && !send_all (flood->fd, "\r\n", 2))
+      if (flood->chunked && !perch_test_http_raw_send (flood->fd, "\r\n", 2))
         break;
       flood->sent += 65536;
     }
@@ -1512,11 +1374,11 @@ flood_thread (gpointer data)
 static char *
 flood (Fixture *f, const char *headers, gboolean chunked, gint64 *sent)
 {
-  int fd = raw_connect (f);
-  g_assert_true (send_all (fd, headers, strlen (headers)));
+  int fd = perch_test_http_raw_connect (f->server);
+  g_assert_true (perch_test_http_raw_send (fd, headers, strlen (headers)));
   Flood state = { .fd = fd, .chunked = chunked, .total = 100 * (gint64) MiB };
   GThread *writer = g_thread_new ("flood", flood_thread, &state);
-  char *response = recv_all (fd);
+  char *response = perch_test_http_raw_read_all (fd);
   shutdown (fd, SHUT_RDWR);   /* the writer's next send fails */
   g_thread_join (writer);
   close (fd);
@@ -1527,7 +1389,7 @@ flood (Fixture *f, const char *headers, gboolean chunked, gint64 *sent)
 static void
 test_big_bodies (Fixture *f, gconstpointer data)
 {
-  gint64 hwm_before = proc_kb (f, "VmHWM:");
+  gint64 hwm_before = perch_test_server_proc_kb (f->server, "VmHWM:");
 
   /* Announced as 100 MB: refused at once, the body never read. */
   gint64 sent = 0;
@@ -1548,14 +1410,14 @@ test_big_bodies (Fixture *f, gconstpointer data)
   g_assert_cmpint (sent, <, 50 * MiB);
 
   /* With Expect: 100-continue the client never sends it. */
-  g_autofree char *expect_continue = raw_request (f,
+  g_autofree char *expect_continue = perch_test_http_raw_request (f->server,
       "PATCH /api/v1/config HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
       "Content-Length: 104857600\r\nExpect: 100-continue\r\n\r\n");
   g_assert_true (g_str_has_prefix (expect_continue, "HTTP/1.1 413"));
 
-  gint64 hwm_after = proc_kb (f, "VmHWM:");
+  gint64 hwm_after = perch_test_server_proc_kb (f->server, "VmHWM:");
   g_test_message ("perchd VmHWM %" G_GINT64_FORMAT " kB -> %" G_GINT64_FORMAT " kB (VmRSS now %" G_GINT64_FORMAT " kB)",
-                  hwm_before, hwm_after, proc_kb (f, "VmRSS:"));
+                  hwm_before, hwm_after, perch_test_server_proc_kb (f->server, "VmRSS:"));
   g_assert_cmpint (hwm_after - hwm_before, <, 24 * 1024);
 
   /* Just under the limit is an ordinary request. */
@@ -1573,7 +1435,7 @@ test_big_bodies (Fixture *f, gconstpointer data)
   g_autofree char *headers = g_strdup_printf ("PATCH /api/v1/config HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
                                               "Content-Length: %" G_GSIZE_FORMAT "\r\n\r\n", body->len);
   g_autofree char *request = g_strconcat (headers, body->str, NULL);
-  g_autofree char *over = raw_request (f, request);
+  g_autofree char *over = perch_test_http_raw_request (f->server, request);
   g_assert_true (g_str_has_prefix (over, "HTTP/1.1 413"));
   g_string_free (body, TRUE);
 
@@ -1646,21 +1508,21 @@ test_hostile (Fixture *f, gconstpointer data)
    * routing: they can only ever name another path of this API. */
   g_autofree char *dots_req = g_strdup_printf ("GET /api/v1/rooms/../users HTTP/1.1\r\nHost: x\r\nAuthorization: %s\r\n"
                                                "Connection: close\r\n\r\n", auth);
-  g_autofree char *dots = raw_request (f, dots_req);
+  g_autofree char *dots = perch_test_http_raw_request (f->server, dots_req);
   g_assert_true (g_str_has_prefix (dots, "HTTP/1.1 200"));
   g_assert_nonnull (strstr (dots, "\"sip:alice@example.test\""));   /* the user list */
   g_autofree char *out_req = g_strdup_printf ("GET /api/v1/../../../../etc/passwd HTTP/1.1\r\nHost: x\r\n"
                                               "Authorization: %s\r\nConnection: close\r\n\r\n", auth);
-  g_autofree char *out = raw_request (f, out_req);
+  g_autofree char *out = perch_test_http_raw_request (f->server, out_req);
   g_assert_true (g_str_has_prefix (out, "HTTP/1.1 404"));
   g_assert_null (strstr (out, "root:"));
   /* Encoded dots are dots (RFC 3986 6.2.2.2): resolved the same way. */
   g_autofree char *enc_req = g_strdup_printf ("GET /api/v1/rooms/%%2E%%2E/users HTTP/1.1\r\nHost: x\r\nAuthorization: %s\r\n"
                                               "Connection: close\r\n\r\n", auth);
-  g_autofree char *enc = raw_request (f, enc_req);
+  g_autofree char *enc = perch_test_http_raw_request (f->server, enc_req);
   g_assert_true (g_str_has_prefix (enc, "HTTP/1.1 200"));
   g_assert_nonnull (strstr (enc, "\"sip:alice@example.test\""));
-  g_autofree char *garbage = raw_request (f, "BREW /coffee HTCPCP/1.0\r\n\r\n");
+  g_autofree char *garbage = perch_test_http_raw_request (f->server, "BREW /coffee HTCPCP/1.0\r\n\r\n");
   g_assert_true (*garbage == '\0' || (g_str_has_prefix (garbage, "HTTP/1.") && garbage[9] == '4'));
 
   /* SQL and path metacharacters in names are just names. */
@@ -1673,7 +1535,7 @@ test_hostile (Fixture *f, gconstpointer data)
       g_autoptr(Reply) created = http (f, "POST", "/api/v1/rooms", f->admin, body);
       expect (created, 201, NULL);
       g_assert_cmpstr (str (created->obj, "name"), ==, stored[i]);
-      g_autofree char *path = room_path (stored[i], "");
+      g_autofree char *path = perch_test_http_room_path (stored[i], "");
       g_autoptr(Reply) got = http (f, "GET", path, f->admin, NULL);
       expect (got, 200, NULL);
       g_assert_cmpstr (str (got->obj, "id"), ==, str (created->obj, "id"));

@@ -11,6 +11,7 @@
 #include <sqlite3.h>
 
 #include "perch-store.h"
+#include "perch-test-util.h"
 
 typedef struct {
   char       *dir;
@@ -34,25 +35,11 @@ fixture_set_up (Fixture *f, gconstpointer data)
 }
 
 static void
-remove_dir (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *file = g_build_filename (path, name, NULL);
-      g_assert_cmpint (g_unlink (file), ==, 0);
-    }
-  g_assert_cmpint (g_rmdir (path), ==, 0);
-}
-
-static void
 fixture_tear_down (Fixture *f, gconstpointer data)
 {
   g_clear_pointer (&f->store, perch_store_close);
   g_clear_pointer (&f->results, g_ptr_array_unref);
-  remove_dir (f->dir);
+  perch_test_remove_dir (f->dir);
   g_free (f->path);
   g_free (f->dir);
 }
