@@ -822,19 +822,26 @@ group_set (Ctl *ctl, int argc, char **argv)
   return show_group (ctl, reply);
 }
 
+/* `NOUN delete NAME` for objects named in the path: DELETE /COLLECTION/NAME. */
 static int
-group_delete (Ctl *ctl, int argc, char **argv)
+delete_named (Ctl *ctl, int argc, char **argv, const char *collection, const char *what)
 {
   int status;
   g_autoptr(Args) args = args_parse (ctl, argc, argv, NULL, 1, 1, &status);
   if (args == NULL)
     return status;
-  g_autofree char *path = api_path ("groups", args_pos (args, 0), NULL);
+  g_autofree char *path = api_path (collection, args_pos (args, 0), NULL);
   if ((status = api_call (ctl, "DELETE", path, NULL, NULL)))
     return status;
   if (!ctl->json)
-    g_print ("deleted group %s\n", args_pos (args, 0));
+    g_print ("deleted %s %s\n", what, args_pos (args, 0));
   return EXIT_OK;
+}
+
+static int
+group_delete (Ctl *ctl, int argc, char **argv)
+{
+  return delete_named (ctl, argc, argv, "groups", "group");
 }
 
 const PerchctlVerb perchctl_group_verbs[] = {
@@ -896,16 +903,7 @@ addin_add (Ctl *ctl, int argc, char **argv)
 static int
 addin_delete (Ctl *ctl, int argc, char **argv)
 {
-  int status;
-  g_autoptr(Args) args = args_parse (ctl, argc, argv, NULL, 1, 1, &status);
-  if (args == NULL)
-    return status;
-  g_autofree char *path = api_path ("addins", args_pos (args, 0), NULL);
-  if ((status = api_call (ctl, "DELETE", path, NULL, NULL)))
-    return status;
-  if (!ctl->json)
-    g_print ("deleted add-in %s\n", args_pos (args, 0));
-  return EXIT_OK;
+  return delete_named (ctl, argc, argv, "addins", "add-in");
 }
 
 const PerchctlVerb perchctl_addin_verbs[] = {
