@@ -2392,6 +2392,153 @@ test_room_info_copy (void)
   g_assert_null (perch_room_info_copy (NULL));
 }
 
+/* Bulk loading: many rooms (and users) in one transaction, all or none. */
+static PerchRoomInfo *
+bulk_room (gint64 cat_id, const char *name)
+{
+  PerchRoomInfo *room = g_new0 (PerchRoomInfo, 1);
+
+  room->name = g_strdup (name);
+  room->description = g_strdup_printf ("about %s", name);
+  room->category_id = cat_id;
+  room->privacy = PERCH_PRIVACY_OPEN;
+  room->invitations = TRUE;
+  return room;
+}
+
+static void
+test_rooms_bulk (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  gint64 cat = make_category (f, "Bulk");
+  g_autofree char *taken = make_room (f, cat, "Taken", "already here");
+  g_autoptr(GPtrArray) rooms = g_ptr_array_new_with_free_func ((GDestroyNotify) perch_room_info_free);
+  g_autoptr(GPtrArray) list = NULL;
+
+  /* Nothing to do is no error. */
+  g_assert_true (perch_store_rooms_create (f->store, NULL, 0, &error));
+  g_assert_no_error (error);
+
+  /* The fourth of five rooms takes a name in use: none of the five is
+   * created, and each is left as it was given. */
+  for (guint i = 0; i < 5; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("Bulk %u", i);
+      g_ptr_array_add (rooms, bulk_room (cat, i == 3 ? "taken" : name));
+    }
+  PerchRoomInfo *given = g_ptr_array_index (rooms, 1);
+  given->id = g_strdup ("given-id");
+  given->members = strings ("sip:m@x.test", NULL);
+  g_assert_false (perch_store_rooms_create (f->store, (PerchRoomInfo **) rooms->pdata, rooms->len, &error));
+  g_assert_error (error, PERCH_ERROR, PERCH_ERROR_CONFLICT);
+  g_assert_nonnull (strstr (error->message, "room 3 of 5"));
+  g_clear_error (&error);
+  for (guint i = 0; i < rooms->len; i++)
+    {
+      PerchRoomInfo *room = g_ptr_array_index (rooms, i);
+      g_assert_cmpint (room->created_us, ==, 0);
+      if (i == 1)
+        g_assert_cmpstr (room->id, ==, "given-id");
+      else
+        g_assert_null (room->id);
+    }
+  list = perch_store_room_list (f->store, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (list->len, ==, 1);
+  g_clear_pointer (&list, g_ptr_array_unref);
+
+  /* A missing category and a name taken twice inside the batch fail the
+   * same way. */
+  ((PerchRoomInfo *) g_ptr_array_index (rooms, 3))->category_id = cat + 100;
+  g_assert_false (perch_store_rooms_create (f->store, (PerchRoomInfo **) rooms->pdata, rooms->len, &error));
+  g_assert_error (error, PERCH_ERROR, PERCH_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  PerchRoomInfo *fourth = g_ptr_array_index (rooms, 3);
+  fourth->category_id = cat;
+  g_free (fourth->name);
+  fourth->name = g_strdup ("bulk 0");
+  g_assert_false (perch_store_rooms_create (f->store, (PerchRoomInfo **) rooms->pdata, rooms->len, &error));
+  g_assert_error (error, PERCH_ERROR, PERCH_ERROR_CONFLICT);
+  g_clear_error (&error);
+  list = perch_store_room_list (f->store, &error);
+  g_assert_cmpuint (list->len, ==, 1);
+  g_clear_pointer (&list, g_ptr_array_unref);
+
+  /* Fixed, and 2,000 more: all there, ids and times filled, lists kept,
+   * after reopening too. */
+  g_free (fourth->name);
+  fourth->name = g_strdup ("Bulk 3");
+  for (guint i = 5; i < 2005; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("Bulk %u", i);
+      g_ptr_array_add (rooms, bulk_room (cat, name));
+    }
+  g_assert_true (perch_store_rooms_create (f->store, (PerchRoomInfo **) rooms->pdata, rooms->len, &error));
+  g_assert_no_error (error);
+  for (guint i = 0; i < rooms->len; i++)
+    {
+      PerchRoomInfo *room = g_ptr_array_index (rooms, i);
+      g_assert_nonnull (room->id);
+      g_assert_cmpint (room->created_us, >, 0);
+    }
+  reopen (f);
+  list = perch_store_room_list (f->store, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (list->len, ==, 2006);
+  g_clear_pointer (&list, g_ptr_array_unref);
+  {
+    g_autoptr(PerchRoomInfo) got = perch_store_room_get (f->store, "given-id", &error);
+    g_assert_no_error (error);
+    g_assert_cmpstr (got->name, ==, "Bulk 1");
+    g_assert_cmpstr (got->description, ==, "about Bulk 1");
+    assert_strings (got->members, "sip:m@x.test", NULL);
+  }
+  {
+    g_autoptr(GPtrArray) hits = perch_store_room_search (f->store, "bulk 2004", 10, &error);
+    g_assert_no_error (error);
+    assert_strings (hits, ((PerchRoomInfo *) g_ptr_array_index (rooms, 2004))->id, NULL);
+  }
+}
+
+static void
+test_users_bulk (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) users = g_ptr_array_new_with_free_func ((GDestroyNotify) perch_user_free);
+  g_autoptr(GPtrArray) list = NULL;
+
+  for (guint i = 0; i < 500; i++)
+    {
+      PerchUser *user = g_new0 (PerchUser, 1);
+      user->uri = g_strdup_printf ("sip:bulk%u@x.test", i);
+      user->display_name = g_strdup_printf ("Bulk %u", i);
+      user->enabled = 1;
+      g_ptr_array_add (users, user);
+    }
+  /* One without a URI: none of the 500 is put. */
+  PerchUser *bad = g_ptr_array_index (users, 250);
+  g_autofree char *uri = g_steal_pointer (&bad->uri);
+  g_assert_false (perch_store_users_put (f->store, (const PerchUser *const *) users->pdata, users->len, &error));
+  g_assert_error (error, PERCH_ERROR, PERCH_ERROR_BAD_REQUEST);
+  g_assert_nonnull (strstr (error->message, "user 250 of 500"));
+  g_clear_error (&error);
+  list = perch_store_user_list (f->store, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (list->len, ==, 0);
+  g_clear_pointer (&list, g_ptr_array_unref);
+
+  bad->uri = g_steal_pointer (&uri);
+  g_assert_true (perch_store_users_put (f->store, (const PerchUser *const *) users->pdata, users->len, &error));
+  g_assert_no_error (error);
+  reopen (f);
+  list = perch_store_user_list (f->store, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (list->len, ==, 500);
+  g_autoptr(PerchUser) got = perch_store_user_get (f->store, "sip:bulk250@x.test");
+  g_assert_nonnull (got);
+  g_assert_cmpstr (got->display_name, ==, "Bulk 250");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -2426,6 +2573,8 @@ main (int argc, char **argv)
   ADD ("audit", test_audit);
   ADD ("import", test_import);
   ADD ("messages-range", test_messages_range);
+  ADD ("rooms-bulk", test_rooms_bulk);
+  ADD ("users-bulk", test_users_bulk);
 #undef ADD
   g_test_add_func ("/perch/store/open-errors", test_open_errors);
   g_test_add_func ("/perch/store/room-info-copy", test_room_info_copy);

@@ -355,6 +355,25 @@ tx_rollback (sqlite3 *db, GHashTable *cache)
 #define MAIN_COMMIT(self, error)   tx_commit ((self)->db, (self)->stmts, (error))
 #define MAIN_ROLLBACK(self)        tx_rollback ((self)->db, (self)->stmts)
 
+/* The work of one transaction on the main connection: TRUE to commit,
+ * FALSE with ERROR set to roll everything it did back. */
+typedef gboolean (*PerchTxBody) (PerchSqliteStore *self, gpointer data, GError **error);
+
+/* Runs BODY in one durable transaction (BEGIN IMMEDIATE ... COMMIT), or
+ * rolls it back when BODY or the commit fails. */
+static gboolean
+main_tx (PerchSqliteStore *self, PerchTxBody body, gpointer data, GError **error)
+{
+  if (!MAIN_BEGIN (self, error))
+    return FALSE;
+  if (!body (self, data, error) || !MAIN_COMMIT (self, error))
+    {
+      MAIN_ROLLBACK (self);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static GPtrArray *
 string_array_new (void)
 {
@@ -719,9 +738,8 @@ user_from_row (sqlite3_stmt *stmt)
 #define USER_COLUMNS "uri, display_name, ha1, admin, enabled"
 
 static gboolean
-sqlite_user_put (PerchStore *store, const PerchUser *user, GError **error)
+user_upsert (PerchSqliteStore *self, const PerchUser *user, GError **error)
 {
-  PerchSqliteStore *self = SELF (store);
   g_autoptr(PerchSqlStmt) stmt = NULL;
 
   if (user->uri == NULL)
@@ -744,6 +762,44 @@ sqlite_user_put (PerchStore *store, const PerchUser *user, GError **error)
   sqlite3_bind_int (stmt, 4, user->admin ? 1 : 0);
   sqlite3_bind_int (stmt, 5, CLAMP (user->enabled, -1, 1));
   return run (self->db, stmt, error, "writing a user");
+}
+
+static gboolean
+sqlite_user_put (PerchStore *store, const PerchUser *user, GError **error)
+{
+  /* One statement: sqlite's own transaction around it is durable. */
+  return user_upsert (SELF (store), user, error);
+}
+
+typedef struct {
+  const PerchUser *const *users;
+  guint                   n;
+} UsersPut;
+
+static gboolean
+users_put_tx (PerchSqliteStore *self, gpointer data, GError **error)
+{
+  const UsersPut *up = data;
+
+  for (guint i = 0; i < up->n; i++)
+    if (up->users[i] == NULL || !user_upsert (self, up->users[i], error))
+      {
+        if (up->users[i] == NULL)
+          g_set_error_literal (error, PERCH_ERROR, PERCH_ERROR_BAD_REQUEST, "a user is missing");
+        g_prefix_error (error, "user %u of %u: ", i, up->n);
+        return FALSE;
+      }
+  return TRUE;
+}
+
+static gboolean
+sqlite_users_put (PerchStore *store, const PerchUser *const *users, guint n, GError **error)
+{
+  UsersPut up = { users, n };
+
+  if (n == 0)
+    return TRUE;
+  return main_tx (SELF (store), users_put_tx, &up, error);
 }
 
 static PerchUser *
@@ -807,9 +863,18 @@ group_exists (PerchSqliteStore *self, const char *name, gboolean *exists, GError
   return TRUE;
 }
 
+typedef struct {
+  const char        *name;
+  const char *const *members;
+} GroupPut;
+
 static gboolean
-group_put_in_tx (PerchSqliteStore *self, const char *name, const char *const *members, GError **error)
+group_put_tx (PerchSqliteStore *self, gpointer data, GError **error)
 {
+  const GroupPut *gp = data;
+  const char *name = gp->name;
+  const char *const *members = gp->members;
+
   {
     g_autoptr(PerchSqlStmt) stmt =
       MAIN_STMT (self, "INSERT INTO groups (name) VALUES (?1) ON CONFLICT DO NOTHING", error);
@@ -846,21 +911,14 @@ group_put_in_tx (PerchSqliteStore *self, const char *name, const char *const *me
 static gboolean
 sqlite_group_put (PerchStore *store, const char *name, const char *const *members, GError **error)
 {
-  PerchSqliteStore *self = SELF (store);
+  GroupPut gp = { name, members };
 
   if (name == NULL)
     {
       g_set_error_literal (error, PERCH_ERROR, PERCH_ERROR_BAD_REQUEST, "a group needs a name");
       return FALSE;
     }
-  if (!MAIN_BEGIN (self, error))
-    return FALSE;
-  if (!group_put_in_tx (self, name, members, error) || !MAIN_COMMIT (self, error))
-    {
-      MAIN_ROLLBACK (self);
-      return FALSE;
-    }
-  return TRUE;
+  return main_tx (SELF (store), group_put_tx, &gp, error);
 }
 
 static gboolean
@@ -1078,65 +1136,55 @@ name_taken_error (sqlite3 *db, GError **error, const char *what, const char *nam
 }
 
 static gboolean
-sqlite_category_create (PerchStore *store, PerchCategory *cat, GError **error)
+category_create_tx (PerchSqliteStore *self, gpointer data, GError **error)
 {
-  PerchSqliteStore *self = SELF (store);
+  PerchCategory *cat = data;
 
-  if (cat->name == NULL)
-    {
-      g_set_error_literal (error, PERCH_ERROR, PERCH_ERROR_BAD_REQUEST, "a category needs a name");
-      return FALSE;
-    }
-  if (!MAIN_BEGIN (self, error))
-    return FALSE;
   {
     g_autoptr(PerchSqlStmt) stmt =
       MAIN_STMT (self, "INSERT INTO categories (name, description, file_upload, chat_history, invitations)"
                        " VALUES (?1, ?2, ?3, ?4, ?5)", error);
     if (stmt == NULL)
-      goto fail;
+      return FALSE;
     bind_text (stmt, 1, cat->name);
     bind_text (stmt, 2, cat->description);
     sqlite3_bind_int (stmt, 3, cat->file_upload ? 1 : 0);
     sqlite3_bind_int (stmt, 4, cat->chat_history ? 1 : 0);
     sqlite3_bind_int (stmt, 5, cat->invitations ? 1 : 0);
     if (sqlite3_step (stmt) != SQLITE_DONE)
-      {
-        name_taken_error (self->db, error, "category", cat->name);
-        goto fail;
-      }
+      return name_taken_error (self->db, error, "category", cat->name);
   }
   cat->id = sqlite3_last_insert_rowid (self->db);
-  if (!category_lists_write (self, cat, error) || !MAIN_COMMIT (self, error))
-    {
-      cat->id = 0;
-      goto fail;
-    }
-  return TRUE;
-
-fail:
-  MAIN_ROLLBACK (self);
-  return FALSE;
+  return category_lists_write (self, cat, error);
 }
 
 static gboolean
-sqlite_category_update (PerchStore *store, const PerchCategory *cat, GError **error)
+sqlite_category_create (PerchStore *store, PerchCategory *cat, GError **error)
 {
-  PerchSqliteStore *self = SELF (store);
-
   if (cat->name == NULL)
     {
       g_set_error_literal (error, PERCH_ERROR, PERCH_ERROR_BAD_REQUEST, "a category needs a name");
       return FALSE;
     }
-  if (!MAIN_BEGIN (self, error))
-    return FALSE;
+  if (!main_tx (SELF (store), category_create_tx, cat, error))
+    {
+      cat->id = 0;
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+category_update_tx (PerchSqliteStore *self, gpointer data, GError **error)
+{
+  const PerchCategory *cat = data;
+
   {
     g_autoptr(PerchSqlStmt) stmt =
       MAIN_STMT (self, "UPDATE categories SET name = ?2, description = ?3, file_upload = ?4,"
                        " chat_history = ?5, invitations = ?6 WHERE id = ?1", error);
     if (stmt == NULL)
-      goto fail;
+      return FALSE;
     sqlite3_bind_int64 (stmt, 1, cat->id);
     bind_text (stmt, 2, cat->name);
     bind_text (stmt, 3, cat->description);
@@ -1144,76 +1192,71 @@ sqlite_category_update (PerchStore *store, const PerchCategory *cat, GError **er
     sqlite3_bind_int (stmt, 5, cat->chat_history ? 1 : 0);
     sqlite3_bind_int (stmt, 6, cat->invitations ? 1 : 0);
     if (sqlite3_step (stmt) != SQLITE_DONE)
-      {
-        name_taken_error (self->db, error, "category", cat->name);
-        goto fail;
-      }
+      return name_taken_error (self->db, error, "category", cat->name);
   }
   if (sqlite3_changes (self->db) == 0)
     {
       g_set_error (error, PERCH_ERROR, PERCH_ERROR_NOT_FOUND,
                    "no category with id %" G_GINT64_FORMAT, cat->id);
-      goto fail;
+      return FALSE;
     }
-  if (!category_lists_write (self, cat, error) || !MAIN_COMMIT (self, error))
-    goto fail;
-  return TRUE;
-
-fail:
-  MAIN_ROLLBACK (self);
-  return FALSE;
+  return category_lists_write (self, cat, error);
 }
 
 static gboolean
-sqlite_category_delete (PerchStore *store, gint64 id, GError **error)
+sqlite_category_update (PerchStore *store, const PerchCategory *cat, GError **error)
 {
-  PerchSqliteStore *self = SELF (store);
+  if (cat->name == NULL)
+    {
+      g_set_error_literal (error, PERCH_ERROR, PERCH_ERROR_BAD_REQUEST, "a category needs a name");
+      return FALSE;
+    }
+  return main_tx (SELF (store), category_update_tx, (gpointer) cat, error);
+}
+
+static gboolean
+category_delete_tx (PerchSqliteStore *self, gpointer data, GError **error)
+{
+  gint64 id = *(const gint64 *) data;
   gboolean exists = FALSE;
 
-  if (!MAIN_BEGIN (self, error))
-    return FALSE;
   if (!category_exists (self, id, &exists, error))
-    goto fail;
+    return FALSE;
   if (!exists)
     {
       g_set_error (error, PERCH_ERROR, PERCH_ERROR_NOT_FOUND, "no category with id %" G_GINT64_FORMAT, id);
-      goto fail;
+      return FALSE;
     }
   {
     g_autoptr(PerchSqlStmt) stmt =
       MAIN_STMT (self, "SELECT 1 FROM rooms WHERE category_id = ?1 LIMIT 1", error);
     int rc;
     if (stmt == NULL)
-      goto fail;
+      return FALSE;
     sqlite3_bind_int64 (stmt, 1, id);
     rc = sqlite3_step (stmt);
     if (rc == SQLITE_ROW)
       {
         g_set_error (error, PERCH_ERROR, PERCH_ERROR_CONFLICT,
                      "category %" G_GINT64_FORMAT " still holds rooms", id);
-        goto fail;
+        return FALSE;
       }
     if (rc != SQLITE_DONE)
-      {
-        set_db_error (self->db, error, "reading rooms");
-        goto fail;
-      }
+      return set_db_error (self->db, error, "reading rooms");
   }
   {
     g_autoptr(PerchSqlStmt) stmt = MAIN_STMT (self, "DELETE FROM categories WHERE id = ?1", error);
     if (stmt == NULL)
-      goto fail;
+      return FALSE;
     sqlite3_bind_int64 (stmt, 1, id);
-    if (!run (self->db, stmt, error, "deleting a category"))
-      goto fail;
+    return run (self->db, stmt, error, "deleting a category");
   }
-  if (!MAIN_COMMIT (self, error))
-    goto fail;
-  return TRUE;
+}
 
-fail:
-  MAIN_ROLLBACK (self);
-  return FALSE;
+static gboolean
+sqlite_category_delete (PerchStore *store, gint64 id, GError **error)
+{
+  return main_tx (SELF (store), category_delete_tx, &id, error);
 }
 
 static GPtrArray *
@@ -1260,6 +1303,10 @@ sqlite_category_list (PerchStore *store, GError **error)
 }
 
 /* ---- rooms --------------------------------------------------------------- */
+
+/* What room_insert() filled in a room it was given. */
+#define ROOM_MADE_ID 1
+#define ROOM_MADE_TS 2
 
 #define ROOM_COLUMNS \
   "id, name, description, category_id, privacy, type, disabled, addin, invitations, created_us"
@@ -1332,33 +1379,32 @@ room_check_fields (PerchSqliteStore *self, const PerchRoomInfo *room, GError **e
   return TRUE;
 }
 
+/* Inserts ROOM (and its lists) inside the caller's transaction, filling
+ * room->id when NULL and created_us when 0; *MADE says which it filled, so
+ * that a caller whose transaction fails can leave ROOM as it was given. */
 static gboolean
-sqlite_room_create (PerchStore *store, PerchRoomInfo *room, GError **error)
+room_insert (PerchSqliteStore *self, PerchRoomInfo *room, guint *made, GError **error)
 {
-  PerchSqliteStore *self = SELF (store);
-  gboolean made_id = FALSE, made_ts = FALSE;
-
-  if (!MAIN_BEGIN (self, error))
-    return FALSE;
+  *made = 0;
   if (!room_check_fields (self, room, error))
-    goto fail;
+    return FALSE;
   if (room->id == NULL)
     {
       room->id = g_uuid_string_random ();
-      made_id = TRUE;
+      *made |= ROOM_MADE_ID;
     }
   /* A given created_us is kept, so an import preserves it. */
   if (room->created_us == 0)
     {
       room->created_us = perch_now_us ();
-      made_ts = TRUE;
+      *made |= ROOM_MADE_TS;
     }
   {
     g_autoptr(PerchSqlStmt) stmt =
       MAIN_STMT (self, "INSERT INTO rooms (" ROOM_COLUMNS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
                  error);
     if (stmt == NULL)
-      goto fail;
+      return FALSE;
     bind_text (stmt, 1, room->id);
     bind_text (stmt, 2, room->name);
     bind_text (stmt, 3, room->description);
@@ -1372,47 +1418,97 @@ sqlite_room_create (PerchStore *store, PerchRoomInfo *room, GError **error)
     if (sqlite3_step (stmt) != SQLITE_DONE)
       {
         if (sqlite3_extended_errcode (self->db) == SQLITE_CONSTRAINT_PRIMARYKEY)
-          g_set_error (error, PERCH_ERROR, PERCH_ERROR_CONFLICT, "a room with id %s already exists", room->id);
-        else
-          name_taken_error (self->db, error, "room", room->name);
-        goto fail;
+          {
+            g_set_error (error, PERCH_ERROR, PERCH_ERROR_CONFLICT, "a room with id %s already exists", room->id);
+            return FALSE;
+          }
+        return name_taken_error (self->db, error, "room", room->name);
       }
   }
-  if (!room_lists_write (self, room, error) || !MAIN_COMMIT (self, error))
-    goto fail;
-  return TRUE;
+  return room_lists_write (self, room, error);
+}
 
-fail:
-  MAIN_ROLLBACK (self);
-  /* Leave the caller's room as it was given. */
-  if (made_id)
+/* Undoes what room_insert() filled in ROOM after its transaction failed. */
+static void
+room_unmake (PerchRoomInfo *room, guint made)
+{
+  if (made & ROOM_MADE_ID)
     g_clear_pointer (&room->id, g_free);
-  if (made_ts)
+  if (made & ROOM_MADE_TS)
     room->created_us = 0;
+}
+
+/* Rooms to create in one transaction, and what room_insert() filled in
+ * each of them so far. */
+typedef struct {
+  PerchRoomInfo **rooms;
+  guint           n;
+  guint          *made;   /* n entries */
+} RoomsCreate;
+
+static gboolean
+rooms_create_tx (PerchSqliteStore *self, gpointer data, GError **error)
+{
+  RoomsCreate *rc = data;
+
+  for (guint i = 0; i < rc->n; i++)
+    if (!room_insert (self, rc->rooms[i], &rc->made[i], error))
+      {
+        if (rc->n > 1)
+          g_prefix_error (error, "room %u of %u: ", i, rc->n);
+        return FALSE;
+      }
+  return TRUE;
+}
+
+static gboolean
+rooms_create (PerchSqliteStore *self, PerchRoomInfo **rooms, guint n, GError **error)
+{
+  g_autofree guint *made = g_new0 (guint, n);
+  RoomsCreate rc = { rooms, n, made };
+
+  if (main_tx (self, rooms_create_tx, &rc, error))
+    return TRUE;
+  /* Leave the caller's rooms as they were given: nothing was written. */
+  for (guint i = 0; i < n; i++)
+    room_unmake (rooms[i], made[i]);
   return FALSE;
 }
 
 static gboolean
-sqlite_room_update (PerchStore *store, const PerchRoomInfo *room, GError **error)
+sqlite_room_create (PerchStore *store, PerchRoomInfo *room, GError **error)
 {
-  PerchSqliteStore *self = SELF (store);
+  return rooms_create (SELF (store), &room, 1, error);
+}
 
-  if (room->id == NULL)
-    {
-      g_set_error_literal (error, PERCH_ERROR, PERCH_ERROR_NOT_FOUND, "no room with a NULL id");
-      return FALSE;
-    }
-  if (!MAIN_BEGIN (self, error))
-    return FALSE;
+static gboolean
+sqlite_rooms_create (PerchStore *store, PerchRoomInfo **rooms, guint n, GError **error)
+{
+  if (n == 0)
+    return TRUE;
+  for (guint i = 0; i < n; i++)
+    if (rooms == NULL || rooms[i] == NULL)
+      {
+        g_set_error (error, PERCH_ERROR, PERCH_ERROR_BAD_REQUEST, "room %u of %u is missing", i, n);
+        return FALSE;
+      }
+  return rooms_create (SELF (store), rooms, n, error);
+}
+
+static gboolean
+room_update_tx (PerchSqliteStore *self, gpointer data, GError **error)
+{
+  const PerchRoomInfo *room = data;
+
   if (!room_check_fields (self, room, error))
-    goto fail;
+    return FALSE;
   {
     /* created_us is when the room was made; an update keeps it. */
     g_autoptr(PerchSqlStmt) stmt =
       MAIN_STMT (self, "UPDATE rooms SET name = ?2, description = ?3, category_id = ?4, privacy = ?5,"
                        " type = ?6, disabled = ?7, addin = ?8, invitations = ?9 WHERE id = ?1", error);
     if (stmt == NULL)
-      goto fail;
+      return FALSE;
     bind_text (stmt, 1, room->id);
     bind_text (stmt, 2, room->name);
     bind_text (stmt, 3, room->description);
@@ -1423,86 +1519,73 @@ sqlite_room_update (PerchStore *store, const PerchRoomInfo *room, GError **error
     bind_text (stmt, 8, room->addin);
     sqlite3_bind_int (stmt, 9, room->invitations ? 1 : 0);
     if (sqlite3_step (stmt) != SQLITE_DONE)
-      {
-        name_taken_error (self->db, error, "room", room->name);
-        goto fail;
-      }
+      return name_taken_error (self->db, error, "room", room->name);
   }
   if (sqlite3_changes (self->db) == 0)
     {
       g_set_error (error, PERCH_ERROR, PERCH_ERROR_NOT_FOUND, "no room with id %s", room->id);
-      goto fail;
+      return FALSE;
     }
-  if (!room_lists_write (self, room, error) || !MAIN_COMMIT (self, error))
-    goto fail;
-  return TRUE;
+  return room_lists_write (self, room, error);
+}
 
-fail:
-  MAIN_ROLLBACK (self);
-  return FALSE;
+static gboolean
+sqlite_room_update (PerchStore *store, const PerchRoomInfo *room, GError **error)
+{
+  if (room->id == NULL)
+    {
+      g_set_error_literal (error, PERCH_ERROR, PERCH_ERROR_NOT_FOUND, "no room with a NULL id");
+      return FALSE;
+    }
+  return main_tx (SELF (store), room_update_tx, (gpointer) room, error);
+}
+
+/* Runs SQL, which takes the room id as ?1, on the main connection. */
+static gboolean
+room_run (PerchSqliteStore *self, const char *sql, const char *room_id, const char *what, GError **error)
+{
+  g_autoptr(PerchSqlStmt) stmt = MAIN_STMT (self, sql, error);
+
+  if (stmt == NULL)
+    return FALSE;
+  bind_text (stmt, 1, room_id);
+  return run (self->db, stmt, error, what);
+}
+
+static gboolean
+room_delete_tx (PerchSqliteStore *self, gpointer data, GError **error)
+{
+  const char *room_id = data;
+
+  /* Lists and invitations go by ON DELETE CASCADE. */
+  if (!room_run (self, "DELETE FROM rooms WHERE id = ?1", room_id, "deleting a room", error))
+    return FALSE;
+  if (sqlite3_changes (self->db) == 0)
+    {
+      g_set_error (error, PERCH_ERROR, PERCH_ERROR_NOT_FOUND, "no room with id %s", room_id);
+      return FALSE;
+    }
+  /* The statistics first, so that the triggers have no row to keep while
+   * every message goes (see room_stats in the schema); then the messages,
+   * which have no foreign key (see the schema), by hand; files are only
+   * marked: their bytes stay until compliance has them. */
+  return room_run (self, "DELETE FROM room_stats WHERE room_id = ?1", room_id,
+                   "deleting a room's statistics", error)
+         && room_run (self, "DELETE FROM messages WHERE room_id = ?1", room_id,
+                      "deleting a room's messages", error)
+         && room_run (self, "UPDATE files SET state = 'deleted' WHERE room_id = ?1", room_id,
+                      "marking a room's files deleted", error);
 }
 
 static gboolean
 sqlite_room_delete (PerchStore *store, const char *room_id, GError **error)
 {
-  PerchSqliteStore *self = SELF (store);
-
   if (room_id == NULL)
     {
       g_set_error_literal (error, PERCH_ERROR, PERCH_ERROR_NOT_FOUND, "no room with a NULL id");
       return FALSE;
     }
-  if (!MAIN_BEGIN (self, error))
-    return FALSE;
-  {
-    /* Lists and invitations go by ON DELETE CASCADE. */
-    g_autoptr(PerchSqlStmt) stmt = MAIN_STMT (self, "DELETE FROM rooms WHERE id = ?1", error);
-    if (stmt == NULL)
-      goto fail;
-    bind_text (stmt, 1, room_id);
-    if (!run (self->db, stmt, error, "deleting a room"))
-      goto fail;
-  }
-  if (sqlite3_changes (self->db) == 0)
-    {
-      g_set_error (error, PERCH_ERROR, PERCH_ERROR_NOT_FOUND, "no room with id %s", room_id);
-      goto fail;
-    }
-  {
-    /* First, so that the triggers have no row to keep while every message
-     * goes (see room_stats in the schema). */
-    g_autoptr(PerchSqlStmt) stmt = MAIN_STMT (self, "DELETE FROM room_stats WHERE room_id = ?1", error);
-    if (stmt == NULL)
-      goto fail;
-    bind_text (stmt, 1, room_id);
-    if (!run (self->db, stmt, error, "deleting a room's statistics"))
-      goto fail;
-  }
-  {
-    /* Messages have no foreign key (see the schema), so by hand. */
-    g_autoptr(PerchSqlStmt) stmt = MAIN_STMT (self, "DELETE FROM messages WHERE room_id = ?1", error);
-    if (stmt == NULL)
-      goto fail;
-    bind_text (stmt, 1, room_id);
-    if (!run (self->db, stmt, error, "deleting a room's messages"))
-      goto fail;
-  }
-  {
-    /* Files are only marked: their bytes stay until compliance has them. */
-    g_autoptr(PerchSqlStmt) stmt = MAIN_STMT (self, "UPDATE files SET state = 'deleted' WHERE room_id = ?1", error);
-    if (stmt == NULL)
-      goto fail;
-    bind_text (stmt, 1, room_id);
-    if (!run (self->db, stmt, error, "marking a room's files deleted"))
-      goto fail;
-  }
-  if (!MAIN_COMMIT (self, error))
-    goto fail;
-  return TRUE;
-
-fail:
-  MAIN_ROLLBACK (self);
-  return FALSE;
+  return main_tx (SELF (store), room_delete_tx, (gpointer) room_id, error);
 }
 
 static GPtrArray *
@@ -2024,9 +2107,9 @@ room_must_exist (PerchSqliteStore *self, const char *room_id, GError **error)
 }
 
 static gboolean
-sqlite_user_delete (PerchStore *store, const char *uri, GError **error)
+user_delete_tx (PerchSqliteStore *self, gpointer data, GError **error)
 {
-  PerchSqliteStore *self = SELF (store);
+  const char *uri = data;
   /* What belongs to the user alone goes with it; their messages stay (they
    * are the room's), and so do room and category lists naming them. */
   static const char *const more[] = {
@@ -2035,42 +2118,40 @@ sqlite_user_delete (PerchStore *store, const char *uri, GError **error)
     "DELETE FROM invitations WHERE user = ?1",
   };
 
-  if (uri == NULL)
-    {
-      g_set_error_literal (error, PERCH_ERROR, PERCH_ERROR_NOT_FOUND, "no user with a NULL URI");
-      return FALSE;
-    }
-  if (!MAIN_BEGIN (self, error))
-    return FALSE;
   {
     g_autoptr(PerchSqlStmt) stmt = MAIN_STMT (self, "DELETE FROM users WHERE uri = ?1", error);
     if (stmt == NULL)
-      goto fail;
+      return FALSE;
     bind_text (stmt, 1, uri);
     if (!run (self->db, stmt, error, "deleting a user"))
-      goto fail;
+      return FALSE;
   }
   if (sqlite3_changes (self->db) == 0)
     {
       g_set_error (error, PERCH_ERROR, PERCH_ERROR_NOT_FOUND, "no user %s", uri);
-      goto fail;
+      return FALSE;
     }
   for (guint i = 0; i < G_N_ELEMENTS (more); i++)
     {
       g_autoptr(PerchSqlStmt) stmt = MAIN_STMT (self, more[i], error);
       if (stmt == NULL)
-        goto fail;
+        return FALSE;
       bind_text (stmt, 1, uri);
       if (!run (self->db, stmt, error, "deleting a user"))
-        goto fail;
+        return FALSE;
     }
-  if (!MAIN_COMMIT (self, error))
-    goto fail;
   return TRUE;
+}
 
-fail:
-  MAIN_ROLLBACK (self);
-  return FALSE;
+static gboolean
+sqlite_user_delete (PerchStore *store, const char *uri, GError **error)
+{
+  if (uri == NULL)
+    {
+      g_set_error_literal (error, PERCH_ERROR, PERCH_ERROR_NOT_FOUND, "no user with a NULL URI");
+      return FALSE;
+    }
+  return main_tx (SELF (store), user_delete_tx, (gpointer) uri, error);
 }
 
 /* A PerchMessageFilter's keywords, prepared once for every message. */
@@ -2955,4 +3036,6 @@ static const PerchStoreBackend sqlite_backend = {
   .compliance_runs = sqlite_compliance_runs,
   .file_add = sqlite_file_add,
   .file_get = sqlite_file_get,
+  .rooms_create = sqlite_rooms_create,
+  .users_put = sqlite_users_put,
 };

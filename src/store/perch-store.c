@@ -245,6 +245,13 @@ perch_store_user_put (PerchStore *store, const PerchUser *user, GError **error)
   return store->backend->user_put (store, user, error);
 }
 
+gboolean
+perch_store_users_put (PerchStore *store, const PerchUser *const *users, guint n, GError **error)
+{
+  g_return_val_if_fail (store != NULL && (users != NULL || n == 0), FALSE);
+  return store->backend->users_put (store, users, n, error);
+}
+
 PerchUser *
 perch_store_user_get (PerchStore *store, const char *uri)
 {
@@ -322,6 +329,13 @@ perch_store_room_create (PerchStore *store, PerchRoomInfo *room, GError **error)
 {
   g_return_val_if_fail (store != NULL && room != NULL, FALSE);
   return store->backend->room_create (store, room, error);
+}
+
+gboolean
+perch_store_rooms_create (PerchStore *store, PerchRoomInfo **rooms, guint n, GError **error)
+{
+  g_return_val_if_fail (store != NULL && (rooms != NULL || n == 0), FALSE);
+  return store->backend->rooms_create (store, rooms, n, error);
 }
 
 gboolean

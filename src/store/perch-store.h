@@ -291,6 +291,10 @@ typedef struct {
   /* issue 4: files in rooms */
   gboolean   (*file_add)       (PerchStore *store, PerchFile *file, GError **error);
   PerchFile *(*file_get)       (PerchStore *store, const char *id, GError **error);
+
+  /* issue 6: loading many at once */
+  gboolean   (*rooms_create)   (PerchStore *store, PerchRoomInfo **rooms, guint n, GError **error);
+  gboolean   (*users_put)      (PerchStore *store, const PerchUser *const *users, guint n, GError **error);
 } PerchStoreBackend;
 
 struct _PerchStore {
@@ -310,6 +314,10 @@ int       perch_store_config_get_int (PerchStore *store, const char *key, int fa
 /* Users: put inserts or replaces by uri; get returns NULL when missing. */
 gboolean   perch_store_user_put (PerchStore *store, const PerchUser *user, GError **error);
 PerchUser *perch_store_user_get (PerchStore *store, const char *uri);
+/* Puts every user of USERS in one transaction: all of them or, when any
+ * fails, none (the error names which). For loading many users at once: one
+ * durable commit instead of N. */
+gboolean   perch_store_users_put (PerchStore *store, const PerchUser *const *users, guint n, GError **error);
 GPtrArray *perch_store_user_list (PerchStore *store, GError **error);            /* of PerchUser* */
 gboolean   perch_store_group_put (PerchStore *store, const char *name, const char *const *members, GError **error);
 gboolean   perch_store_group_delete (PerchStore *store, const char *name, GError **error);
@@ -325,6 +333,12 @@ GPtrArray *perch_store_category_list (PerchStore *store, GError **error);       
 /* Rooms: create fills room->id (when NULL) and created_us; update replaces
  * every field and list; delete removes its messages, invitations too. */
 gboolean       perch_store_room_create (PerchStore *store, PerchRoomInfo *room, GError **error);
+/* Creates every room of ROOMS as room_create would, in one transaction: all
+ * of them or, when any fails (its error, prefixed with which room), none,
+ * and then every room is left as it was given (no generated id or time).
+ * For bulk loading (seeding, import): one durable commit instead of N. The
+ * transaction holds the write lock throughout, so keep N to thousands. */
+gboolean       perch_store_rooms_create (PerchStore *store, PerchRoomInfo **rooms, guint n, GError **error);
 gboolean       perch_store_room_update (PerchStore *store, const PerchRoomInfo *room, GError **error);
 gboolean       perch_store_room_delete (PerchStore *store, const char *room_id, GError **error);
 GPtrArray     *perch_store_room_list (PerchStore *store, GError **error);        /* of PerchRoomInfo* */
