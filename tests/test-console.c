@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test-console.c: perch-console against its own embedded demo server, under
- * a virtual display. Each case opens a window, connects it in demo mode
- * (the server thread, HTTP sign-in, XCCOS), drives it as a user would
- * (actions, entries, the people picker), checks what its widgets show and,
- * with a libsoup client of its own, what the server now holds; then closes
- * the window and checks that the window, the connection and the demo
- * server's data are all gone.
+ * a virtual display: connecting (demo mode, the connect form, an untrusted
+ * certificate), the application's windows, and the Pool, Rooms, Categories
+ * and Users pages. Each case drives the window as a user would (actions,
+ * entries, the people picker), checks what its widgets show and, with HTTP
+ * requests of its own, what the server now holds; then closes the window and
+ * checks that the window, the connection and the demo server's data are all
+ * gone (tests/perch-test-console.h). The History page has test-console-history.c.
  *
  * Screenshots of each page are written to $PERCH_SCREENSHOT_DIR (the build
  * directory) as console-<page>.png. Nothing sleeps: every wait spins the
@@ -15,18 +16,10 @@
 #include <locale.h>
 #include <string.h>
 #include <glib/gi18n.h>
-#include <glib/gstdio.h>
-#include <json-glib/json-glib.h>
-#include <libsoup/soup.h>
 
 #include "perch-api.h"
 #include "perch-categories-page.h"
-#include "perch-connection.h"
-#include "perch-console-application.h"
-#include "perch-console-window.h"
 #include "perch-demo-server.h"
-#include "perch-history-page.h"
-#include "perch-message-item.h"
 #include "perch-people-editor.h"
 #include "perch-people-picker.h"
 #include "perch-pool-page.h"
@@ -36,277 +29,12 @@
 #include "perch-room-list.h"
 #include "perch-rooms-page.h"
 #include "perch-users-page.h"
-#include "perch-test-util.h"
+#include "perch-test-console.h"
 
-#define TIMEOUT_MS 30000
-
-static PerchConsoleApplication *app;
-
-/* Under AddressSanitizer: unwind malloc stacks fully. GLib and GTK have no
- * frame pointers, so the fast unwinder stops at g_malloc and LeakSanitizer
- * could not tell a library constructor's one-time allocation (tests/lsan.supp)
- * from anything else. ASAN_OPTIONS still sets every other flag. */
-const char *__asan_default_options (void);
-__attribute__ ((used, visibility ("default"))) const char *
-__asan_default_options (void)
-{
-  return "fast_unwind_on_malloc=0";
-}
-
-typedef struct {
-  PerchConsoleWindow *window;
-  PerchConnection    *connection;   /* weak: NULL once closed and gone */
-  char               *demo_dir;     /* the demo server's temporary directory */
-  SoupSession        *http;
-  char               *token;        /* the test's own bearer token */
-} Fixture;
-
-/* ---- waiting ------------------------------------------------------------------ */
-
-static gboolean
-is_connected (gpointer data)
-{
-  return perch_console_window_get_connection (data) != NULL;
-}
-
-static gboolean
-pointer_cleared (gpointer data)
-{
-  return *(gpointer *) data == NULL;
-}
-
-static gboolean
-path_gone (gpointer data)
-{
-  return !g_file_test (data, G_FILE_TEST_EXISTS);
-}
-
-static gboolean
-only_our_reference (gpointer data)
-{
-  return G_OBJECT (data)->ref_count == 1;
-}
-
-static gboolean
-on_tick (GtkWidget *widget, GdkFrameClock *clock, gpointer data)
-{
-  (*(int *) data)++;
-  return G_SOURCE_CONTINUE;
-}
-
-static gboolean
-two_frames (gpointer data)
-{
-  return *(int *) data >= 2;
-}
-
-/* Waits until WIDGET has been laid out and drawn twice. */
-static void
-wait_drawn (GtkWidget *widget)
-{
-  int frames = 0;
-  guint id = gtk_widget_add_tick_callback (widget, on_tick, &frames, NULL);
-  g_assert_true (perch_test_wait (two_frames, &frames, TIMEOUT_MS));
-  gtk_widget_remove_tick_callback (widget, id);
-}
-
-/* ---- widgets ------------------------------------------------------------------ */
-
-/* The widget under ROOT whose GtkBuilder id is ID (template children keep
- * theirs), searched depth first. */
-static GtkWidget *
-find_by_id (GtkWidget *root, const char *id)
-{
-  const char *own = gtk_buildable_get_buildable_id (GTK_BUILDABLE (root));
-  if (g_strcmp0 (own, id) == 0)
-    return root;
-  for (GtkWidget *child = gtk_widget_get_first_child (root); child; child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_by_id (child, id);
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
-static GtkWidget *
-get_by_id (GtkWidget *root, const char *id)
-{
-  GtkWidget *widget = find_by_id (root, id);
-  if (widget == NULL)
-    g_error ("no widget “%s” under %s", id, G_OBJECT_TYPE_NAME (root));
-  return widget;
-}
-
-/* Every label text under ROOT, each followed by a newline. */
-static void
-collect_labels (GtkWidget *root, GString *out)
-{
-  if (GTK_IS_LABEL (root) && gtk_widget_get_visible (root))
-    g_string_append_printf (out, "%s\n", gtk_label_get_text (GTK_LABEL (root)));
-  for (GtkWidget *child = gtk_widget_get_first_child (root); child; child = gtk_widget_get_next_sibling (child))
-    collect_labels (child, out);
-}
-
-static char *
-labels_of (GtkWidget *root)
-{
-  GString *out = g_string_new ("\n");
-  collect_labels (root, out);
-  return g_string_free (out, FALSE);
-}
-
-typedef struct {
-  GtkWidget         *root;
-  const char *const *texts;
-} LabelsWanted;
-
-static gboolean
-shows_labels (gpointer data)
-{
-  LabelsWanted *wanted = data;
-  g_autofree char *labels = labels_of (wanted->root);
-  for (guint i = 0; wanted->texts[i]; i++)
-    {
-      g_autofree char *line = g_strdup_printf ("\n%s\n", wanted->texts[i]);
-      if (strstr (labels, line) == NULL)
-        return FALSE;
-    }
-  return TRUE;
-}
-
-static void
-assert_shows (GtkWidget *root, const char *const *texts)
-{
-  LabelsWanted wanted = { root, texts };
-  if (!perch_test_wait (shows_labels, &wanted, TIMEOUT_MS))
-    {
-      g_autofree char *labels = labels_of (root);
-      g_error ("%s does not show all of the expected labels; it shows:%s", G_OBJECT_TYPE_NAME (root), labels);
-    }
-}
-
-/* ---- screenshots -------------------------------------------------------------- */
-
-static void
-save_screenshot (GtkWidget *widget, const char *name)
-{
-  wait_drawn (widget);
-  int width = gtk_widget_get_width (widget), height = gtk_widget_get_height (widget);
-  g_assert_cmpint (width, >, 0);
-  g_assert_cmpint (height, >, 0);
-
-  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
-  GtkSnapshot *snapshot = gtk_snapshot_new ();
-  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
-  g_autoptr(GskRenderNode) node = gtk_snapshot_free_to_node (snapshot);
-  g_assert_nonnull (node);
-  GskRenderer *renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
-  g_autoptr(GdkTexture) texture = gsk_renderer_render_texture (renderer, node,
-                                                               &GRAPHENE_RECT_INIT (0, 0, width, height));
-  const char *dir = g_getenv ("PERCH_SCREENSHOT_DIR");
-  g_autofree char *file = g_strdup_printf ("console-%s.png", name);
-  g_autofree char *path = g_build_filename (dir ? dir : ".", file, NULL);
-  g_assert_true (gdk_texture_save_to_png (texture, path));
-  g_test_message ("screenshot: %s", path);
-}
-
-/* ---- HTTP, the test's own --------------------------------------------------- */
-
-static JsonNode *
-http (Fixture *f, const char *method, const char *path, const char *body, guint *status_out)
-{
-  PerchApi *api = perch_connection_get_api (perch_console_window_get_connection (f->window));
-  g_autofree char *url = g_strconcat (perch_api_get_base_url (api), "/api/v1", path, NULL);
-  g_autoptr(SoupMessage) msg = soup_message_new (method, url);
-  if (f->token != NULL)
-    {
-      g_autofree char *auth = g_strconcat ("Bearer ", f->token, NULL);
-      soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", auth);
-    }
-  if (body != NULL)
-    {
-      g_autoptr(GBytes) bytes = g_bytes_new (body, strlen (body));
-      soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
-    }
-  g_autoptr(GAsyncResult) result = NULL;
-  soup_session_send_and_read_async (f->http, msg, G_PRIORITY_DEFAULT, NULL, perch_test_async_ready, &result);
-  perch_test_wait_result (&result, TIMEOUT_MS);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) data = soup_session_send_and_read_finish (f->http, result, &error);
-  g_assert_no_error (error);
-  if (status_out != NULL)
-    *status_out = soup_message_get_status (msg);
-  gsize len = 0;
-  const char *text = g_bytes_get_data (data, &len);
-  if (len == 0)
-    return NULL;
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  g_assert_true (json_parser_load_from_data (parser, text, (gssize) len, NULL));
-  return json_parser_steal_root (parser);
-}
-
-/* GET PATH, asserted to be 200 with an object. */
-static JsonNode *
-http_get (Fixture *f, const char *path)
-{
-  guint status = 0;
-  JsonNode *node = http (f, "GET", path, NULL, &status);
-  g_assert_cmpuint (status, ==, 200);
-  g_assert_true (node != NULL && JSON_NODE_HOLDS_OBJECT (node));
-  return node;
-}
-
-/* ---- the fixture: a window connected to a demo server --------------------------- */
-
-static void
-fixture_set_up (Fixture *f, gconstpointer data)
-{
-  f->window = g_object_ref (perch_console_window_new (app));
-  gtk_window_present (GTK_WINDOW (f->window));
-  wait_drawn (GTK_WIDGET (f->window));
-  if (data != NULL)
-    save_screenshot (GTK_WIDGET (f->window), "start");
-
-  gtk_widget_activate_action (GTK_WIDGET (f->window), "win.connect-demo", NULL);
-  g_assert_true (perch_test_wait (is_connected, f->window, TIMEOUT_MS));
-  f->connection = perch_console_window_get_connection (f->window);
-  g_object_add_weak_pointer (G_OBJECT (f->connection), (gpointer *) &f->connection);
-  g_assert_true (perch_connection_is_demo (f->connection));
-  g_assert_true (perch_connection_get_admin (f->connection));
-  /* The XCCOS session is up too: the demo administrator may chat. */
-  g_assert_nonnull (perch_connection_get_client (f->connection));
-
-  PerchDemoServer *server = perch_connection_get_demo_server (f->connection);
-  g_assert_nonnull (server);
-  f->demo_dir = g_path_get_dirname (perch_demo_server_get_data_dir (server));
-  g_assert_true (g_file_test (perch_demo_server_get_data_dir (server), G_FILE_TEST_IS_DIR));
-
-  f->http = soup_session_new ();
-  g_autoptr(JsonNode) login = http (f, "POST", "/login",
-                                    "{\"user\":\"admin@example.test\",\"password\":\"admin-demo\"}", NULL);
-  f->token = g_strdup (json_object_get_string_member (json_node_get_object (login), "token"));
-}
-
-static void
-fixture_tear_down (Fixture *f, gconstpointer data)
-{
-  g_clear_pointer (&f->token, g_free);
-  soup_session_abort (f->http);
-  g_clear_object (&f->http);
-
-  /* Closing the window closes the connection: the XCCOS session ends, the
-   * demo server stops and its data dir goes. */
-  gtk_window_close (GTK_WINDOW (f->window));
-  g_assert_true (perch_test_wait (pointer_cleared, &f->connection, TIMEOUT_MS));
-  g_assert_true (perch_test_wait (path_gone, f->demo_dir, TIMEOUT_MS));
-  g_assert_true (perch_test_wait (only_our_reference, f->window, TIMEOUT_MS));
-  g_assert_finalize_object (f->window);
-  g_free (f->demo_dir);
-}
+#define TIMEOUT_MS PERCH_TEST_CONSOLE_TIMEOUT_MS
 
 static PerchRoomsPage *
-show_rooms (Fixture *f)
+show_rooms (PerchConsoleFixture *f)
 {
   perch_console_window_show_page (f->window, "rooms");
   PerchRoomsPage *page = PERCH_ROOMS_PAGE (perch_console_window_get_page (f->window, "rooms"));
@@ -354,7 +82,7 @@ categories_loaded (gpointer data)
 
 /* The demo pool's rooms, as the model holds them and as the rows show them. */
 static void
-test_rooms_page (Fixture *f, gconstpointer data)
+test_rooms_page (PerchConsoleFixture *f, gconstpointer data)
 {
   PerchRoomsPage *page = show_rooms (f);
   g_assert_true (perch_test_wait (rooms_loaded, page, TIMEOUT_MS));
@@ -381,28 +109,28 @@ test_rooms_page (Fixture *f, gconstpointer data)
   g_assert_cmpstr (perch_room_item_get_name (first), ==, "Announcements");
 
   /* The rows show them: names, privacy and type as words. */
-  GtkWidget *view = get_by_id (GTK_WIDGET (page), "column_view");
-  assert_shows (view, (const char *const[]) { "General", "Announcements", "Design", "Mergers", "Open", "Closed",
+  GtkWidget *view = perch_test_get_by_id (GTK_WIDGET (page), "column_view");
+  perch_test_assert_shows (view, (const char *const[]) { "General", "Announcements", "Design", "Mergers", "Open", "Closed",
                                               "Secret", "Auditorium", "Normal", "Board", "Engineering",
                                               "From category", NULL });
 
   /* Search is the server's: "merg" finds Mergers only. */
-  gtk_editable_set_text (GTK_EDITABLE (get_by_id (GTK_WIDGET (page), "search_entry")), "merg");
+  gtk_editable_set_text (GTK_EDITABLE (perch_test_get_by_id (GTK_WIDGET (page), "search_entry")), "merg");
   RoomWanted mergers = { page, "Mergers", 1 };
   g_assert_true (perch_test_wait (room_listed, &mergers, TIMEOUT_MS));
-  gtk_editable_set_text (GTK_EDITABLE (get_by_id (GTK_WIDGET (page), "search_entry")), "");
+  gtk_editable_set_text (GTK_EDITABLE (perch_test_get_by_id (GTK_WIDGET (page), "search_entry")), "");
   RoomWanted general = { page, "General", G_N_ELEMENTS (expected) };
   g_assert_true (perch_test_wait (room_listed, &general, TIMEOUT_MS));
 
   /* A filter: closed rooms only. */
-  gtk_drop_down_set_selected (GTK_DROP_DOWN (get_by_id (GTK_WIDGET (page), "privacy_dropdown")), 2);
+  gtk_drop_down_set_selected (GTK_DROP_DOWN (perch_test_get_by_id (GTK_WIDGET (page), "privacy_dropdown")), 2);
   RoomWanted design = { page, "Design", 1 };
   g_assert_true (perch_test_wait (room_listed, &design, TIMEOUT_MS));
-  gtk_drop_down_set_selected (GTK_DROP_DOWN (get_by_id (GTK_WIDGET (page), "privacy_dropdown")), 0);
+  gtk_drop_down_set_selected (GTK_DROP_DOWN (perch_test_get_by_id (GTK_WIDGET (page), "privacy_dropdown")), 0);
   g_assert_true (perch_test_wait (room_listed, &general, TIMEOUT_MS));
 
-  assert_shows (view, (const char *const[]) { "General", "Mergers", NULL });
-  save_screenshot (GTK_WIDGET (f->window), "rooms");
+  perch_test_assert_shows (view, (const char *const[]) { "General", "Mergers", NULL });
+  perch_test_save_screenshot (GTK_WIDGET (f->window), "rooms");
 
   /* Paged: two rooms a page, the next page asked for as rows near the end
    * are bound, until the server says there is no more. */
@@ -410,11 +138,11 @@ test_rooms_page (Fixture *f, gconstpointer data)
   perch_room_list_reload (rooms);
   g_assert_true (perch_test_wait (all_pages_loaded, page, TIMEOUT_MS));
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (rooms)), ==, G_N_ELEMENTS (expected));
-  assert_shows (view, (const char *const[]) { "Announcements", "Design", "General", "Mergers", NULL });
+  perch_test_assert_shows (view, (const char *const[]) { "Announcements", "Design", "General", "Mergers", NULL });
 }
 
 static PerchRoomEditor *
-open_new_room_editor (Fixture *f, PerchRoomsPage *page)
+open_new_room_editor (PerchConsoleFixture *f, PerchRoomsPage *page)
 {
   g_assert_true (perch_test_wait (categories_loaded, page, TIMEOUT_MS));
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.new-room", NULL));
@@ -436,32 +164,32 @@ save_and_wait_closed (PerchRoomEditor *editor)
 {
   g_object_add_weak_pointer (G_OBJECT (editor), (gpointer *) &editor);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (editor), "editor.save", NULL));
-  if (!perch_test_wait (pointer_cleared, &editor, TIMEOUT_MS))
+  if (!perch_test_wait (perch_test_pointer_cleared, &editor, TIMEOUT_MS))
     g_error ("the editor stayed open: %s", perch_room_editor_get_error (editor));
 }
 
 /* A room made in the editor exists on the server, as it was filled in. */
 static void
-test_create_room (Fixture *f, gconstpointer data)
+test_create_room (PerchConsoleFixture *f, gconstpointer data)
 {
   PerchRoomsPage *page = show_rooms (f);
   g_assert_true (perch_test_wait (rooms_loaded, page, TIMEOUT_MS));
   PerchRoomEditor *editor = open_new_room_editor (f, page);
 
-  gtk_editable_set_text (GTK_EDITABLE (get_by_id (GTK_WIDGET (editor), "name_row")), "Release Planning");
-  gtk_editable_set_text (GTK_EDITABLE (get_by_id (GTK_WIDGET (editor), "description_row")), "Dates and freezes");
-  adw_combo_row_set_selected (ADW_COMBO_ROW (get_by_id (GTK_WIDGET (editor), "privacy_row")), 0);  /* open */
-  adw_combo_row_set_selected (ADW_COMBO_ROW (get_by_id (GTK_WIDGET (editor), "type_row")), 1);     /* auditorium */
+  gtk_editable_set_text (GTK_EDITABLE (perch_test_get_by_id (GTK_WIDGET (editor), "name_row")), "Release Planning");
+  gtk_editable_set_text (GTK_EDITABLE (perch_test_get_by_id (GTK_WIDGET (editor), "description_row")), "Dates and freezes");
+  adw_combo_row_set_selected (ADW_COMBO_ROW (perch_test_get_by_id (GTK_WIDGET (editor), "privacy_row")), 0);  /* open */
+  adw_combo_row_set_selected (ADW_COMBO_ROW (perch_test_get_by_id (GTK_WIDGET (editor), "type_row")), 1);     /* auditorium */
   /* Categories are listed by name: Board, Engineering. */
-  adw_combo_row_set_selected (ADW_COMBO_ROW (get_by_id (GTK_WIDGET (editor), "category_row")), 1);
-  save_screenshot (GTK_WIDGET (editor), "room-editor");
+  adw_combo_row_set_selected (ADW_COMBO_ROW (perch_test_get_by_id (GTK_WIDGET (editor), "category_row")), 1);
+  perch_test_save_screenshot (GTK_WIDGET (editor), "room-editor");
 
   save_and_wait_closed (editor);
   RoomWanted wanted = { page, "Release Planning", 0 };
   g_assert_true (perch_test_wait (room_listed, &wanted, TIMEOUT_MS));
   g_assert_null (perch_rooms_page_get_editor (page));
 
-  g_autoptr(JsonNode) node = http_get (f, "/rooms/Release%20Planning");
+  g_autoptr(JsonNode) node = perch_test_console_get (f, "/rooms/Release%20Planning");
   JsonObject *room = json_node_get_object (node);
   g_assert_cmpstr (json_object_get_string_member (room, "description"), ==, "Dates and freezes");
   g_assert_cmpstr (json_object_get_string_member (room, "category"), ==, "Engineering");
@@ -470,7 +198,7 @@ test_create_room (Fixture *f, gconstpointer data)
 
   /* The server's refusal is shown in the editor, in its words. */
   editor = open_new_room_editor (f, page);
-  gtk_editable_set_text (GTK_EDITABLE (get_by_id (GTK_WIDGET (editor), "name_row")), "General");
+  gtk_editable_set_text (GTK_EDITABLE (perch_test_get_by_id (GTK_WIDGET (editor), "name_row")), "General");
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (editor), "editor.save", NULL));
   g_assert_true (perch_test_wait (editor_shows_error, editor, TIMEOUT_MS));
   g_assert_nonnull (strstr (perch_room_editor_get_error (editor), "General"));
@@ -489,7 +217,7 @@ picker_found (gpointer data)
 
 /* A member added with the people picker is a member on the server. */
 static void
-test_add_member (Fixture *f, gconstpointer data)
+test_add_member (PerchConsoleFixture *f, gconstpointer data)
 {
   PerchRoomsPage *page = show_rooms (f);
   RoomWanted design = { page, "Design", 0 };
@@ -500,35 +228,35 @@ test_add_member (Fixture *f, gconstpointer data)
   PerchRoomEditor *editor = perch_rooms_page_get_editor (page);
   g_assert_nonnull (editor);
   g_assert_true (perch_room_editor_get_room (editor) == room);
-  wait_drawn (GTK_WIDGET (editor));
+  perch_test_wait_drawn (GTK_WIDGET (editor));
 
-  PerchPeopleEditor *members = PERCH_PEOPLE_EDITOR (get_by_id (GTK_WIDGET (editor), "members_editor"));
-  assert_shows (GTK_WIDGET (members), (const char *const[]) { "alice@example.test", "bob@example.test", NULL });
+  PerchPeopleEditor *members = PERCH_PEOPLE_EDITOR (perch_test_get_by_id (GTK_WIDGET (editor), "members_editor"));
+  perch_test_assert_shows (GTK_WIDGET (members), (const char *const[]) { "alice@example.test", "bob@example.test", NULL });
 
   /* Open the picker with its button, type, choose the one found. */
-  gtk_menu_button_popup (GTK_MENU_BUTTON (get_by_id (GTK_WIDGET (members), "add_button")));
+  gtk_menu_button_popup (GTK_MENU_BUTTON (perch_test_get_by_id (GTK_WIDGET (members), "add_button")));
   PerchPeoplePicker *picker = perch_people_editor_get_picker (members);
   g_assert_true (gtk_widget_get_visible (GTK_WIDGET (picker)));
-  gtk_editable_set_text (GTK_EDITABLE (get_by_id (GTK_WIDGET (picker), "search_entry")), "carol");
+  gtk_editable_set_text (GTK_EDITABLE (perch_test_get_by_id (GTK_WIDGET (picker), "search_entry")), "carol");
   g_assert_true (perch_test_wait (picker_found, picker, TIMEOUT_MS));
-  GtkListBox *results = GTK_LIST_BOX (get_by_id (GTK_WIDGET (picker), "results_list"));
-  save_screenshot (GTK_WIDGET (picker), "people-picker");
+  GtkListBox *results = GTK_LIST_BOX (perch_test_get_by_id (GTK_WIDGET (picker), "results_list"));
+  perch_test_save_screenshot (GTK_WIDGET (picker), "people-picker");
   gtk_widget_activate (GTK_WIDGET (gtk_list_box_get_row_at_index (results, 0)));
 
   g_auto(GStrv) people = perch_people_editor_dup_people (members);
   g_assert_true (g_strv_contains ((const char *const *) people, "sip:carol@example.test"));
-  assert_shows (GTK_WIDGET (members), (const char *const[]) { "carol@example.test", NULL });
+  perch_test_assert_shows (GTK_WIDGET (members), (const char *const[]) { "carol@example.test", NULL });
   GtkWidget *scrolled = gtk_widget_get_ancestor (GTK_WIDGET (members), GTK_TYPE_SCROLLED_WINDOW);
   GtkAdjustment *adjustment = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scrolled));
   graphene_point_t at;
   g_assert_true (gtk_widget_compute_point (GTK_WIDGET (members), gtk_widget_get_first_child (scrolled),
                                            &GRAPHENE_POINT_INIT (0, 0), &at));
   gtk_adjustment_set_value (adjustment, gtk_adjustment_get_value (adjustment) + at.y - 24);
-  save_screenshot (GTK_WIDGET (editor), "room-editor-members");
+  perch_test_save_screenshot (GTK_WIDGET (editor), "room-editor-members");
 
   save_and_wait_closed (editor);
 
-  g_autoptr(JsonNode) node = http_get (f, "/rooms/Design");
+  g_autoptr(JsonNode) node = perch_test_console_get (f, "/rooms/Design");
   g_auto(GStrv) on_server = perch_json_get_strv (json_node_get_object (node), "members");
   g_assert_true (g_strv_contains ((const char *const *) on_server, "sip:carol@example.test"));
   g_assert_true (g_strv_contains ((const char *const *) on_server, "sip:alice@example.test"));
@@ -541,89 +269,56 @@ one_server (gpointer data)
   return perch_pool_page_get_n_servers (data) == 1;
 }
 
-static gboolean
-label_visible (gpointer data)
-{
-  return gtk_widget_get_visible (data);
-}
-
-static gboolean
-label_hidden (gpointer data)
-{
-  return !gtk_widget_get_visible (data);
-}
-
 /* The pool's one server with its figures; a refused setting is explained
  * under it, an accepted one reaches the server. */
 static void
-test_pool_page (Fixture *f, gconstpointer data)
+test_pool_page (PerchConsoleFixture *f, gconstpointer data)
 {
   perch_console_window_show_page (f->window, "pool");
   PerchPoolPage *page = PERCH_POOL_PAGE (perch_console_window_get_page (f->window, "pool"));
   g_assert_true (perch_test_wait (one_server, page, TIMEOUT_MS));
-  GtkWidget *servers = get_by_id (GTK_WIDGET (page), "servers_list");
+  GtkWidget *servers = perch_test_get_by_id (GTK_WIDGET (page), "servers_list");
   /* The console's own XCCOS session is the server's one session. */
-  assert_shows (servers, (const char *const[]) { "sip:perchd@example.test", "sessions", "1", "uptime", NULL });
+  perch_test_assert_shows (servers, (const char *const[]) { "sip:perchd@example.test", "sessions", "1", "uptime", NULL });
 
-  GtkWidget *history = get_by_id (GTK_WIDGET (page), "history_row");
-  GtkWidget *error_label = get_by_id (GTK_WIDGET (page), "config_error");
-  assert_shows (GTK_WIDGET (page), (const char *const[]) { "Default Chat History", NULL });
+  GtkWidget *history = perch_test_get_by_id (GTK_WIDGET (page), "history_row");
+  GtkWidget *error_label = perch_test_get_by_id (GTK_WIDGET (page), "config_error");
+  perch_test_assert_shows (GTK_WIDGET (page), (const char *const[]) { "Default Chat History", NULL });
   g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (history)), ==, "30");
 
   gtk_editable_set_text (GTK_EDITABLE (history), "900");
   g_signal_emit_by_name (history, "apply");
-  g_assert_true (perch_test_wait (label_visible, error_label, TIMEOUT_MS));
+  g_assert_true (perch_test_wait (perch_test_widget_visible, error_label, TIMEOUT_MS));
   g_assert_nonnull (strstr (gtk_label_get_text (GTK_LABEL (error_label)), "from 1 to 500"));
   g_assert_true (gtk_widget_has_css_class (history, "error"));
-  save_screenshot (GTK_WIDGET (f->window), "pool");
+  perch_test_save_screenshot (GTK_WIDGET (f->window), "pool");
 
   gtk_editable_set_text (GTK_EDITABLE (history), "40");
   g_signal_emit_by_name (history, "apply");
-  g_assert_true (perch_test_wait (label_hidden, error_label, TIMEOUT_MS));
-  g_autoptr(JsonNode) config = http_get (f, "/config");
+  g_assert_true (perch_test_wait (perch_test_widget_hidden, error_label, TIMEOUT_MS));
+  g_autoptr(JsonNode) config = perch_test_console_get (f, "/config");
   g_assert_cmpstr (json_object_get_string_member (json_node_get_object (config), "default_chat_history"), ==, "40");
 }
 
 /* Disconnecting stops the demo server and removes its data; the window is
  * back at the start page and can connect again. */
 static void
-test_disconnect (Fixture *f, gconstpointer data)
+test_disconnect (PerchConsoleFixture *f, gconstpointer data)
 {
   g_autofree char *first_dir = g_strdup (f->demo_dir);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.disconnect", NULL));
   g_assert_null (perch_console_window_get_connection (f->window));
-  g_assert_true (perch_test_wait (pointer_cleared, &f->connection, TIMEOUT_MS));
-  g_assert_true (perch_test_wait (path_gone, first_dir, TIMEOUT_MS));
+  g_assert_true (perch_test_wait (perch_test_pointer_cleared, &f->connection, TIMEOUT_MS));
+  g_assert_true (perch_test_wait (perch_test_path_gone, first_dir, TIMEOUT_MS));
 
   /* Again, so that the tear-down has a connection to close. */
   gtk_widget_activate_action (GTK_WIDGET (f->window), "win.connect-demo", NULL);
-  g_assert_true (perch_test_wait (is_connected, f->window, TIMEOUT_MS));
+  g_assert_true (perch_test_wait (perch_test_is_connected, f->window, TIMEOUT_MS));
   f->connection = perch_console_window_get_connection (f->window);
   g_object_add_weak_pointer (G_OBJECT (f->connection), (gpointer *) &f->connection);
   g_free (f->demo_dir);
   f->demo_dir = g_path_get_dirname (perch_demo_server_get_data_dir (perch_connection_get_demo_server (f->connection)));
   g_assert_cmpstr (f->demo_dir, !=, first_dir);
-}
-
-static GtkWindow *
-find_toplevel (GType type)
-{
-  GListModel *toplevels = gtk_window_get_toplevels ();
-  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
-    {
-      g_autoptr(GtkWindow) window = g_list_model_get_item (toplevels, i);
-      if (G_TYPE_CHECK_INSTANCE_TYPE (window, type))
-        return window;
-    }
-  return NULL;
-}
-
-static void
-close_window (PerchConsoleWindow *window)
-{
-  gtk_window_close (GTK_WINDOW (window));
-  g_assert_true (perch_test_wait (only_our_reference, window, TIMEOUT_MS));
-  g_assert_finalize_object (window);
 }
 
 /* The keyboard shortcuts, the shortcuts window and the about window. */
@@ -636,27 +331,27 @@ test_app_windows (void)
   };
   for (guint i = 0; i < G_N_ELEMENTS (accels); i++)
     {
-      g_auto(GStrv) set = gtk_application_get_accels_for_action (GTK_APPLICATION (app), accels[i].action);
+      g_auto(GStrv) set = gtk_application_get_accels_for_action (GTK_APPLICATION (perch_test_console_app), accels[i].action);
       g_assert_true (g_strv_contains ((const char *const *) set, accels[i].accel));
     }
 
-  PerchConsoleWindow *window = g_object_ref (perch_console_window_new (app));
+  PerchConsoleWindow *window = g_object_ref (perch_console_window_new (perch_test_console_app));
   gtk_window_present (GTK_WINDOW (window));
-  wait_drawn (GTK_WIDGET (window));
+  perch_test_wait_drawn (GTK_WIDGET (window));
 
-  g_action_group_activate_action (G_ACTION_GROUP (app), "shortcuts", NULL);
-  GtkWindow *shortcuts = find_toplevel (GTK_TYPE_SHORTCUTS_WINDOW);
+  g_action_group_activate_action (G_ACTION_GROUP (perch_test_console_app), "shortcuts", NULL);
+  GtkWindow *shortcuts = perch_test_find_toplevel (GTK_TYPE_SHORTCUTS_WINDOW);
   g_assert_nonnull (shortcuts);
-  wait_drawn (GTK_WIDGET (shortcuts));
+  perch_test_wait_drawn (GTK_WIDGET (shortcuts));
   gtk_window_destroy (shortcuts);
 
-  g_action_group_activate_action (G_ACTION_GROUP (app), "about", NULL);
-  GtkWindow *about = find_toplevel (ADW_TYPE_ABOUT_WINDOW);
+  g_action_group_activate_action (G_ACTION_GROUP (perch_test_console_app), "about", NULL);
+  GtkWindow *about = perch_test_find_toplevel (ADW_TYPE_ABOUT_WINDOW);
   g_assert_nonnull (about);
-  assert_shows (GTK_WIDGET (about), (const char *const[]) { "Perch Console", PACKAGE_VERSION, NULL });
+  perch_test_assert_shows (GTK_WIDGET (about), (const char *const[]) { "Perch Console", PACKAGE_VERSION, NULL });
   gtk_window_destroy (about);
 
-  close_window (window);
+  perch_test_close_window (window);
 }
 
 static gboolean
@@ -680,24 +375,24 @@ test_connect_form (void)
   g_autofree char *url = g_strconcat ("http://", perch_demo_server_get_http_address (server), NULL);
   g_autofree char *dir = g_path_get_dirname (perch_demo_server_get_data_dir (server));
 
-  PerchConsoleWindow *window = g_object_ref (perch_console_window_new (app));
+  PerchConsoleWindow *window = g_object_ref (perch_console_window_new (perch_test_console_app));
   gtk_window_present (GTK_WINDOW (window));
-  GtkWidget *start = get_by_id (GTK_WIDGET (window), "start_page");
-  gtk_editable_set_text (GTK_EDITABLE (get_by_id (start, "url_row")), url);
-  gtk_editable_set_text (GTK_EDITABLE (get_by_id (start, "sip_row")), perch_demo_server_get_sip_address (server));
-  gtk_switch_set_active (GTK_SWITCH (get_by_id (start, "sip_tls_switch")), FALSE);
-  gtk_editable_set_text (GTK_EDITABLE (get_by_id (start, "user_row")), "admin@example.test");
-  gtk_editable_set_text (GTK_EDITABLE (get_by_id (start, "password_row")), "not-the-password");
+  GtkWidget *start = perch_test_get_by_id (GTK_WIDGET (window), "start_page");
+  gtk_editable_set_text (GTK_EDITABLE (perch_test_get_by_id (start, "url_row")), url);
+  gtk_editable_set_text (GTK_EDITABLE (perch_test_get_by_id (start, "sip_row")), perch_demo_server_get_sip_address (server));
+  gtk_switch_set_active (GTK_SWITCH (perch_test_get_by_id (start, "sip_tls_switch")), FALSE);
+  gtk_editable_set_text (GTK_EDITABLE (perch_test_get_by_id (start, "user_row")), "admin@example.test");
+  gtk_editable_set_text (GTK_EDITABLE (perch_test_get_by_id (start, "password_row")), "not-the-password");
   g_assert_true (gtk_widget_activate_action (start, "start.connect", NULL));
 
-  GtkWidget *error_label = get_by_id (start, "error_label");
+  GtkWidget *error_label = perch_test_get_by_id (start, "error_label");
   g_assert_true (perch_test_wait (label_shows_text, error_label, TIMEOUT_MS));
   g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (error_label)), ==, "wrong user or password");
   g_assert_null (perch_console_window_get_connection (window));
 
-  gtk_editable_set_text (GTK_EDITABLE (get_by_id (start, "password_row")), "admin-demo");
+  gtk_editable_set_text (GTK_EDITABLE (perch_test_get_by_id (start, "password_row")), "admin-demo");
   g_assert_true (gtk_widget_activate_action (start, "start.connect", NULL));
-  g_assert_true (perch_test_wait (is_connected, window, TIMEOUT_MS));
+  g_assert_true (perch_test_wait (perch_test_is_connected, window, TIMEOUT_MS));
   PerchConnection *connection = perch_console_window_get_connection (window);
   g_object_add_weak_pointer (G_OBJECT (connection), (gpointer *) &connection);
   g_assert_false (perch_connection_is_demo (connection));
@@ -715,18 +410,12 @@ test_connect_form (void)
   g_autofree char *printed = g_variant_print (recent, FALSE);
   g_assert_null (strstr (printed, "admin-demo"));
 
-  close_window (window);
-  g_assert_true (perch_test_wait (pointer_cleared, &connection, TIMEOUT_MS));
+  perch_test_close_window (window);
+  g_assert_true (perch_test_wait (perch_test_pointer_cleared, &connection, TIMEOUT_MS));
   /* Not the console's demo: the server is still up until stopped here. */
   g_assert_true (g_file_test (dir, G_FILE_TEST_IS_DIR));
   perch_demo_server_stop (server);
   g_assert_false (g_file_test (dir, G_FILE_TEST_EXISTS));
-}
-
-static gboolean
-dialog_shown (gpointer data)
-{
-  return find_toplevel (ADW_TYPE_MESSAGE_DIALOG) != NULL;
 }
 
 /* perchd over HTTPS with its self-signed demo certificate: the console
@@ -741,27 +430,26 @@ test_certificate (void)
   g_autofree char *url = g_strconcat ("https://", https, NULL);
   g_autofree char *sip = g_strdup_printf ("%s:%u", server->host, server->sip_port);
 
-  PerchConsoleWindow *window = g_object_ref (perch_console_window_new (app));
+  PerchConsoleWindow *window = g_object_ref (perch_console_window_new (perch_test_console_app));
   gtk_window_present (GTK_WINDOW (window));
-  GtkWidget *start = get_by_id (GTK_WIDGET (window), "start_page");
-  gtk_editable_set_text (GTK_EDITABLE (get_by_id (start, "url_row")), url);
-  gtk_editable_set_text (GTK_EDITABLE (get_by_id (start, "sip_row")), sip);
-  gtk_switch_set_active (GTK_SWITCH (get_by_id (start, "sip_tls_switch")), FALSE);
-  gtk_editable_set_text (GTK_EDITABLE (get_by_id (start, "user_row")), "admin@example.test");
-  gtk_editable_set_text (GTK_EDITABLE (get_by_id (start, "password_row")), "admin-demo");
+  GtkWidget *start = perch_test_get_by_id (GTK_WIDGET (window), "start_page");
+  gtk_editable_set_text (GTK_EDITABLE (perch_test_get_by_id (start, "url_row")), url);
+  gtk_editable_set_text (GTK_EDITABLE (perch_test_get_by_id (start, "sip_row")), sip);
+  gtk_switch_set_active (GTK_SWITCH (perch_test_get_by_id (start, "sip_tls_switch")), FALSE);
+  gtk_editable_set_text (GTK_EDITABLE (perch_test_get_by_id (start, "user_row")), "admin@example.test");
+  gtk_editable_set_text (GTK_EDITABLE (perch_test_get_by_id (start, "password_row")), "admin-demo");
   g_assert_true (gtk_widget_activate_action (start, "start.connect", NULL));
 
-  g_assert_true (perch_test_wait (dialog_shown, NULL, TIMEOUT_MS));
-  AdwMessageDialog *dialog = ADW_MESSAGE_DIALOG (find_toplevel (ADW_TYPE_MESSAGE_DIALOG));
+  AdwMessageDialog *dialog = perch_test_wait_dialog ();
   g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, "Untrusted Certificate");
   g_assert_nonnull (strstr (adw_message_dialog_get_body (dialog), https));
   g_assert_nonnull (strstr (adw_message_dialog_get_body (dialog), "SHA-256"));
-  save_screenshot (GTK_WIDGET (dialog), "certificate");
+  perch_test_save_screenshot (GTK_WIDGET (dialog), "certificate");
   g_assert_null (perch_console_window_get_connection (window));
   adw_message_dialog_response (dialog, "accept");
   gtk_window_destroy (GTK_WINDOW (dialog));
 
-  g_assert_true (perch_test_wait (is_connected, window, TIMEOUT_MS));
+  g_assert_true (perch_test_wait (perch_test_is_connected, window, TIMEOUT_MS));
   PerchConnection *connection = perch_console_window_get_connection (window);
   g_object_add_weak_pointer (G_OBJECT (connection), (gpointer *) &connection);
   g_autoptr(GVariant) accepted = g_settings_get_value (perch_console_get_settings (), "accepted-certificates");
@@ -769,8 +457,8 @@ test_certificate (void)
   g_assert_true (g_variant_lookup (accepted, https, "&s", &fingerprint));
   g_assert_cmpuint (strlen (fingerprint), ==, 32 * 3 - 1);   /* AB:CD:... */
 
-  close_window (window);
-  g_assert_true (perch_test_wait (pointer_cleared, &connection, TIMEOUT_MS));
+  perch_test_close_window (window);
+  g_assert_true (perch_test_wait (perch_test_pointer_cleared, &connection, TIMEOUT_MS));
   perch_test_server_stop (server);
 }
 
@@ -786,39 +474,38 @@ categories_page_loaded (gpointer data)
  * its switch is what the server then holds; deleting Board, which holds a
  * room, is refused with the server's message. */
 static void
-test_categories_page (Fixture *f, gconstpointer data)
+test_categories_page (PerchConsoleFixture *f, gconstpointer data)
 {
   perch_console_window_show_page (f->window, "categories");
   PerchCategoriesPage *page = PERCH_CATEGORIES_PAGE (perch_console_window_get_page (f->window, "categories"));
   g_assert_true (perch_test_wait (categories_page_loaded, page, TIMEOUT_MS));
-  GtkWidget *list = get_by_id (GTK_WIDGET (page), "category_list");
-  assert_shows (list, (const char *const[]) { "Engineering", "Board",
+  GtkWidget *list = perch_test_get_by_id (GTK_WIDGET (page), "category_list");
+  perch_test_assert_shows (list, (const char *const[]) { "Engineering", "Board",
                                               "3 rooms · File upload · Chat history · Invitations",
                                               "1 room · No file upload · Chat history · Invitations", NULL });
 
   g_assert_true (perch_categories_page_select (page, "Board"));
-  GtkWidget *file_upload = get_by_id (GTK_WIDGET (page), "file_upload_switch");
+  GtkWidget *file_upload = perch_test_get_by_id (GTK_WIDGET (page), "file_upload_switch");
   g_assert_false (gtk_switch_get_active (GTK_SWITCH (file_upload)));
-  GtkWidget *creators = get_by_id (GTK_WIDGET (page), "creators_editor");
-  assert_shows (creators, (const char *const[]) { "Creators", NULL });
+  GtkWidget *creators = perch_test_get_by_id (GTK_WIDGET (page), "creators_editor");
+  perch_test_assert_shows (creators, (const char *const[]) { "Creators", NULL });
   g_auto(GStrv) people = perch_people_editor_dup_people (PERCH_PEOPLE_EDITOR (creators));
   g_assert_cmpuint (g_strv_length (people), ==, 1);
 
   gtk_switch_set_active (GTK_SWITCH (file_upload), TRUE);
-  assert_shows (list, (const char *const[]) { "1 room · File upload · Chat history · Invitations", NULL });
-  g_autoptr(JsonNode) board = http_get (f, "/categories/Board");
+  perch_test_assert_shows (list, (const char *const[]) { "1 room · File upload · Chat history · Invitations", NULL });
+  g_autoptr(JsonNode) board = perch_test_console_get (f, "/categories/Board");
   g_assert_true (json_object_get_boolean_member (json_node_get_object (board), "file_upload"));
 
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (page), "categories.delete", NULL));
-  g_assert_true (perch_test_wait (dialog_shown, NULL, TIMEOUT_MS));
-  AdwMessageDialog *dialog = ADW_MESSAGE_DIALOG (find_toplevel (ADW_TYPE_MESSAGE_DIALOG));
+  AdwMessageDialog *dialog = perch_test_wait_dialog ();
   adw_message_dialog_response (dialog, "delete");
   gtk_window_destroy (GTK_WINDOW (dialog));
-  GtkWidget *error_label = get_by_id (GTK_WIDGET (page), "error_label");
-  g_assert_true (perch_test_wait (label_visible, error_label, TIMEOUT_MS));
+  GtkWidget *error_label = perch_test_get_by_id (GTK_WIDGET (page), "error_label");
+  g_assert_true (perch_test_wait (perch_test_widget_visible, error_label, TIMEOUT_MS));
   g_test_message ("delete refused: %s", gtk_label_get_text (GTK_LABEL (error_label)));
-  json_node_unref (http_get (f, "/categories/Board")); /* still there */
-  save_screenshot (GTK_WIDGET (f->window), "categories");
+  json_node_unref (perch_test_console_get (f, "/categories/Board")); /* still there */
+  perch_test_save_screenshot (GTK_WIDGET (f->window), "categories");
 }
 
 /* ---- users and policies ------------------------------------------------------ */
@@ -840,10 +527,10 @@ combo_selected_is (gpointer data)
  * his row is what GET /users/dave@example.test then says. A group made
  * over HTTP is listed with its members after a refresh. */
 static void
-test_users_page (Fixture *f, gconstpointer data)
+test_users_page (PerchConsoleFixture *f, gconstpointer data)
 {
   guint status = 0;
-  g_autoptr(JsonNode) group = http (f, "PUT", "/groups/testers",
+  g_autoptr(JsonNode) group = perch_test_console_http (f, "PUT", "/groups/testers",
                                     "{\"members\":[\"sip:alice@example.test\",\"sip:bob@example.test\"]}", &status);
   g_assert_cmpuint (status, ==, 201);
 
@@ -851,15 +538,15 @@ test_users_page (Fixture *f, gconstpointer data)
   PerchUsersPage *page = PERCH_USERS_PAGE (perch_console_window_get_page (f->window, "users"));
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (page), "page.refresh", NULL));
   g_assert_true (perch_test_wait (users_page_loaded, page, TIMEOUT_MS));
-  assert_shows (GTK_WIDGET (page), (const char *const[]) { "Dave", "dave@example.test", "Admin",
+  perch_test_assert_shows (GTK_WIDGET (page), (const char *const[]) { "Dave", "dave@example.test", "Admin",
                                                            "admin@example.test · Administrator",
                                                            "Default (not enabled)", "Enabled",
                                                            "testers", "alice@example.test, bob@example.test",
                                                            NULL });
-  g_assert_false (gtk_switch_get_active (GTK_SWITCH (get_by_id (GTK_WIDGET (page), "policy_switch"))));
+  g_assert_false (gtk_switch_get_active (GTK_SWITCH (perch_test_get_by_id (GTK_WIDGET (page), "policy_switch"))));
   AdwComboRow *dave = perch_users_page_get_user_row (page, "dave@example.test");
   g_assert_cmpuint (adw_combo_row_get_selected (dave), ==, PERCH_USER_ENABLED_DEFAULT);
-  g_autoptr(JsonNode) before = http_get (f, "/users/dave@example.test");
+  g_autoptr(JsonNode) before = perch_test_console_get (f, "/users/dave@example.test");
   g_assert_true (json_object_get_null_member (json_node_get_object (before), "enabled"));
 
   adw_combo_row_set_selected (dave, PERCH_USER_ENABLED_YES);
@@ -867,7 +554,7 @@ test_users_page (Fixture *f, gconstpointer data)
   for (gint64 end = g_get_monotonic_time () + TIMEOUT_MS * 1000; g_get_monotonic_time () < end;)
     {
       g_clear_pointer (&after, json_node_unref);
-      after = http_get (f, "/users/dave@example.test");
+      after = perch_test_console_get (f, "/users/dave@example.test");
       JsonNode *enabled = json_object_get_member (json_node_get_object (after), "enabled");
       if (enabled != NULL && JSON_NODE_HOLDS_VALUE (enabled) && json_node_get_boolean (enabled))
         break;
@@ -876,7 +563,7 @@ test_users_page (Fixture *f, gconstpointer data)
   /* The row shows the server's answer. */
   g_object_set_data (G_OBJECT (dave), "wanted", GUINT_TO_POINTER (PERCH_USER_ENABLED_YES));
   g_assert_true (perch_test_wait (combo_selected_is, dave, TIMEOUT_MS));
-  save_screenshot (GTK_WIDGET (f->window), "users");
+  perch_test_save_screenshot (GTK_WIDGET (f->window), "users");
 }
 
 /* ---- Korean ------------------------------------------------------------------- */
@@ -907,19 +594,19 @@ test_korean (void)
   textdomain (GETTEXT_PACKAGE);
   g_assert_cmpstr (_("Rooms"), ==, "대화방");
 
-  Fixture f = { 0 };
-  fixture_set_up (&f, NULL);
+  PerchConsoleFixture f = { 0 };
+  perch_test_console_set_up (&f, NULL);
   g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (f.window)), ==, "Perch 콘솔");
   PerchRoomsPage *page = show_rooms (&f);
   g_assert_true (perch_test_wait (rooms_loaded, page, TIMEOUT_MS));
-  assert_shows (GTK_WIDGET (f.window), (const char *const[]) { "풀", "대화방", "범주", NULL });
+  perch_test_assert_shows (GTK_WIDGET (f.window), (const char *const[]) { "풀", "대화방", "범주", NULL });
   /* Column titles, privacy and type in words; room names are the server's. */
-  GtkWidget *view = get_by_id (GTK_WIDGET (page), "column_view");
-  assert_shows (view, (const char *const[]) { "이름", "범주", "공개 범위", "유형", "마지막 활동", "General",
+  GtkWidget *view = perch_test_get_by_id (GTK_WIDGET (page), "column_view");
+  perch_test_assert_shows (view, (const char *const[]) { "이름", "범주", "공개 범위", "유형", "마지막 활동", "General",
                                               "Mergers", "공개", "비공개", "비밀", "강당", "일반",
                                               "범주에 따름", NULL });
-  save_screenshot (GTK_WIDGET (f.window), "rooms-ko");
-  fixture_tear_down (&f, NULL);
+  perch_test_save_screenshot (GTK_WIDGET (f.window), "rooms-ko");
+  perch_test_console_tear_down (&f, NULL);
 
   if (old_language != NULL)
     g_setenv ("LANGUAGE", old_language, TRUE);
@@ -932,189 +619,25 @@ test_korean (void)
   setlocale (LC_ALL, "");
 }
 
-/* ---- history ------------------------------------------------------------------- */
-
-typedef struct {
-  PerchHistoryPage *page;
-  const char       *content;   /* a message that must be loaded; NULL: any */
-  guint             count;     /* at least this many messages */
-} MessagesWanted;
-
-static PerchMessageItem *
-find_message (PerchHistoryPage *page, const char *content)
-{
-  GListModel *messages = perch_history_page_get_messages (page);
-  for (guint i = 0; i < g_list_model_get_n_items (messages); i++)
-    {
-      g_autoptr(PerchMessageItem) message = g_list_model_get_item (messages, i);
-      if (g_strcmp0 (perch_message_item_get_content (message), content) == 0)
-        return message;
-    }
-  return NULL;
-}
-
-static gboolean
-messages_loaded (gpointer data)
-{
-  MessagesWanted *wanted = data;
-  return !perch_history_page_get_loading (wanted->page) &&
-         g_list_model_get_n_items (perch_history_page_get_messages (wanted->page)) >= wanted->count &&
-         (wanted->content == NULL || find_message (wanted->page, wanted->content) != NULL);
-}
-
-static gboolean
-history_live (gpointer data)
-{
-  return perch_history_page_get_live (data);
-}
-
-/* General's demo history, oldest first; a post by bob over XCCOS appears
- * live; the selected message replaced through the dialog shows the
- * replacement, and the server holds it. */
-static void
-test_history_page (Fixture *f, gconstpointer data)
-{
-  perch_console_window_show_page (f->window, "history");
-  PerchHistoryPage *page = PERCH_HISTORY_PAGE (perch_console_window_get_page (f->window, "history"));
-  MessagesWanted any = { page, NULL, 0 };
-  g_assert_true (perch_test_wait (messages_loaded, &any, TIMEOUT_MS));
-  g_assert_true (perch_history_page_select_room (page, "General"));
-  MessagesWanted eight = { page, "Count me in.", 8 };
-  g_assert_true (perch_test_wait (messages_loaded, &eight, TIMEOUT_MS));
-  GListModel *messages = perch_history_page_get_messages (page);
-  g_assert_cmpuint (g_list_model_get_n_items (messages), ==, 8);
-  g_autoptr(PerchMessageItem) first = g_list_model_get_item (messages, 0);
-  g_assert_true (g_str_has_prefix (perch_message_item_get_content (first), "Good morning!"));
-  g_assert_cmpstr (perch_message_item_get_author (first), ==, "alice@example.test");
-  GtkWidget *view = get_by_id (GTK_WIDGET (page), "message_view");
-  assert_shows (view, (const char *const[]) { "Count me in.", "carol@example.test", NULL });
-
-  /* Filters: bob's messages only, then a search. */
-  GtkSelectionModel *shown = perch_history_page_get_selection (page);
-  GtkDropDown *authors = GTK_DROP_DOWN (get_by_id (GTK_WIDGET (page), "author_dropdown"));
-  GListModel *names = gtk_drop_down_get_model (authors);
-  for (guint i = 0; i < g_list_model_get_n_items (names); i++)
-    if (g_strcmp0 (gtk_string_list_get_string (GTK_STRING_LIST (names), i), "bob@example.test") == 0)
-      gtk_drop_down_set_selected (authors, i);
-  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (shown)), ==, 2);
-  gtk_drop_down_set_selected (authors, 0);
-  GtkWidget *search = get_by_id (GTK_WIDGET (page), "message_search");
-  gtk_editable_set_text (GTK_EDITABLE (search), "lunch");
-  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (shown)), ==, 1);
-  gtk_editable_set_text (GTK_EDITABLE (search), "");
-  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (shown)), ==, 8);
-
-  /* A post from another client arrives live. */
-  g_assert_true (perch_test_wait (history_live, page, TIMEOUT_MS));
-  g_autoptr(JsonNode) rooms = http_get (f, "/rooms?text=General");
-  JsonObject *general = json_array_get_object_element (
-    json_object_get_array_member (json_node_get_object (rooms), "items"), 0);
-  const char *room_id = json_object_get_string_member (general, "id");
-  const char *room_uri = json_object_get_string_member (general, "uri");
-  const char *sip = perch_connection_get_sip_address (f->connection);
-  g_auto(GStrv) host_port = g_strsplit (sip, ":", 2);
-  PerchClient *bob = perch_client_new (host_port[0], (guint16) atoi (host_port[1]), FALSE,
-                                       "bob@example.test", "bob-demo");
-  g_autoptr(GAsyncResult) result = NULL;
-  perch_client_connect_async (bob, NULL, perch_test_async_ready, &result);
-  perch_test_wait_result (&result, TIMEOUT_MS);
-  g_autoptr(GError) error = NULL;
-  g_assert_true (perch_client_connect_finish (bob, result, &error));
-  g_assert_no_error (error);
-  perch_test_join (bob, room_uri);
-  g_assert_true (perch_test_post (bob, room_uri, "Live from bob", &error));
-  g_assert_no_error (error);
-  MessagesWanted live = { page, "Live from bob", 9 };
-  g_assert_true (perch_test_wait (messages_loaded, &live, TIMEOUT_MS));
-  g_autoptr(PerchMessageItem) last = g_list_model_get_item (messages, g_list_model_get_n_items (messages) - 1);
-  g_assert_cmpstr (perch_message_item_get_content (last), ==, "Live from bob");
-  g_assert_cmpstr (perch_message_item_get_author (last), ==, "bob@example.test");
-  perch_test_disconnect (bob);
-
-  /* Replace "Count me in." through the selection and the dialog. */
-  PerchMessageItem *target = find_message (page, "Count me in.");
-  gint64 target_id = perch_message_item_get_id (target);
-  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (shown)); i++)
-    {
-      g_autoptr(PerchMessageItem) item = g_list_model_get_item (G_LIST_MODEL (shown), i);
-      if (item == target)
-        gtk_selection_model_select_item (shown, i, TRUE);
-    }
-  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (page), "history.replace", NULL));
-  g_assert_true (perch_test_wait (dialog_shown, NULL, TIMEOUT_MS));
-  AdwMessageDialog *dialog = ADW_MESSAGE_DIALOG (find_toplevel (ADW_TYPE_MESSAGE_DIALOG));
-  g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, "Replace 1 Message?");
-  gtk_editable_set_text (GTK_EDITABLE (adw_message_dialog_get_extra_child (dialog)), "[redacted by admin]");
-  save_screenshot (GTK_WIDGET (dialog), "history-replace");
-  adw_message_dialog_response (dialog, "replace");
-  gtk_window_destroy (GTK_WINDOW (dialog));
-  MessagesWanted replaced = { page, "[redacted by admin]", 9 };
-  g_assert_true (perch_test_wait (messages_loaded, &replaced, TIMEOUT_MS));
-  assert_shows (view, (const char *const[]) { "[redacted by admin]", "Live from bob", NULL });
-
-  g_autofree char *path = g_strdup_printf ("/rooms/%s/messages?limit=50", room_id);
-  g_autoptr(JsonNode) history = http_get (f, path);
-  JsonArray *items = json_object_get_array_member (json_node_get_object (history), "items");
-  gboolean found = FALSE;
-  for (guint i = 0; i < json_array_get_length (items); i++)
-    {
-      JsonObject *message = json_array_get_object_element (items, i);
-      if (json_object_get_int_member (message, "id") == target_id)
-        {
-          g_assert_cmpstr (json_object_get_string_member (message, "content"), ==, "[redacted by admin]");
-          g_assert_cmpstr (json_object_get_string_member (message, "state"), ==, "replaced");
-          found = TRUE;
-        }
-    }
-  g_assert_true (found);
-  save_screenshot (GTK_WIDGET (f->window), "history");
-}
-
-static void
-test_no_display (void)
-{
-  g_test_skip ("no display (run under xvfb-run)");
-}
-
 int
 main (int argc, char *argv[])
 {
-  g_test_init (&argc, &argv, NULL);
-
-  if (!gtk_init_check ())
-    {
-      g_test_add_func ("/perch/console/no-display", test_no_display);
-      return g_test_run ();
-    }
-
-  /* Screenshots of what is there, not of a transition towards it. */
-  g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, NULL);
-
-  g_autoptr(GError) error = NULL;
-  app = perch_console_application_new ();
-  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_HANDLES_COMMAND_LINE | G_APPLICATION_NON_UNIQUE);
-  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
-  g_assert_no_error (error);
+  if (!perch_test_console_init (&argc, &argv))
+    return g_test_run ();
 
   g_test_add_func ("/perch/console/app-windows", test_app_windows);
   g_test_add_func ("/perch/console/connect-form", test_connect_form);
   g_test_add_func ("/perch/console/certificate", test_certificate);
-  g_test_add ("/perch/console/rooms-page", Fixture, "screenshot", fixture_set_up, test_rooms_page,
-              fixture_tear_down);
-  g_test_add ("/perch/console/create-room", Fixture, NULL, fixture_set_up, test_create_room, fixture_tear_down);
-  g_test_add ("/perch/console/add-member", Fixture, NULL, fixture_set_up, test_add_member, fixture_tear_down);
-  g_test_add ("/perch/console/pool-page", Fixture, NULL, fixture_set_up, test_pool_page, fixture_tear_down);
-  g_test_add ("/perch/console/categories-page", Fixture, NULL, fixture_set_up, test_categories_page,
-              fixture_tear_down);
-  g_test_add ("/perch/console/users-page", Fixture, NULL, fixture_set_up, test_users_page, fixture_tear_down);
-  g_test_add ("/perch/console/history-page", Fixture, NULL, fixture_set_up, test_history_page,
-              fixture_tear_down);
-  g_test_add ("/perch/console/disconnect", Fixture, NULL, fixture_set_up, test_disconnect, fixture_tear_down);
+  perch_test_console_add ("rooms-page", "screenshot", test_rooms_page);
+  perch_test_console_add ("create-room", NULL, test_create_room);
+  perch_test_console_add ("add-member", NULL, test_add_member);
+  perch_test_console_add ("pool-page", NULL, test_pool_page);
+  perch_test_console_add ("categories-page", NULL, test_categories_page);
+  perch_test_console_add ("users-page", NULL, test_users_page);
+  perch_test_console_add ("disconnect", NULL, test_disconnect);
 
   /* Last: it changes the language, then puts it back. */
   g_test_add_func ("/perch/console/korean", test_korean);
 
-  int status = g_test_run ();
-  g_clear_object (&app);
-  return status;
+  return perch_test_console_run ();
 }
