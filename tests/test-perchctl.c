@@ -649,6 +649,12 @@ test_users_groups_addins_audit (void)
   JsonObject *oncall = find_item (groups, "name", "oncall");
   g_assert_nonnull (oncall);
   g_assert_true (array_has (json_object_get_array_member (oncall, "members"), "sip:bob@example.test"));
+  /* For people: a table, the members on the group's row without "sip:". */
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (ctl ("admin", &out, "group", "list"), ==, 0);
+  g_assert_true (g_str_has_prefix (out, "GROUP "));
+  g_assert_nonnull (strstr (out, "\noncall "));
+  g_assert_nonnull (strstr (out, "alice@example.test, bob@example.test\n"));
   g_assert_cmpint (ctl ("admin", NULL, "group", "set", "oncall", "carol@example.test"), ==, 0);
   g_clear_pointer (&out, g_free);
   g_assert_cmpint (ctl ("admin", &out, "group", "show", "oncall"), ==, 0);

@@ -181,33 +181,7 @@ category_set (Ctl *ctl, int argc, char **argv)
 static int
 category_list_edit (Ctl *ctl, int argc, char **argv, const char *list)
 {
-  static const char *const spec[] = { "add*", "remove*", NULL };
-  int status;
-  g_autoptr(Args) args = args_parse (ctl, argc, argv, spec, 1, 1, &status);
-  if (args == NULL)
-    return status;
-  JsonObject *edit = json_list_edit (args_list (args, "add"), args_list (args, "remove"));
-  g_autoptr(JsonNode) reply = NULL;
-  g_autofree char *path = api_path ("categories", args_pos (args, 0), NULL);
-  if (edit == NULL)
-    status = api_call (ctl, "GET", path, NULL, &reply);
-  else
-    {
-      JsonObject *body = json_object_new ();
-      json_object_set_object_member (body, list, edit);
-      status = api_call (ctl, "PATCH", path, json_object_node (body), &reply);
-    }
-  if (status != EXIT_OK)
-    return status;
-  if (ctl->json)
-    {
-      print_json_node (reply);
-      return EXIT_OK;
-    }
-  JsonArray *entries = jarray (json_node_get_object (reply), list);
-  for (guint i = 0; entries && i < json_array_get_length (entries); i++)
-    g_print ("%s\n", fmt_user (json_array_get_string_element (entries, i)));
-  return EXIT_OK;
+  return perchctl_list_edit (ctl, argc, argv, "categories", list, NULL);
 }
 
 static int
@@ -231,16 +205,7 @@ category_creators (Ctl *ctl, int argc, char **argv)
 static int
 category_delete (Ctl *ctl, int argc, char **argv)
 {
-  int status;
-  g_autoptr(Args) args = args_parse (ctl, argc, argv, NULL, 1, 1, &status);
-  if (args == NULL)
-    return status;
-  g_autofree char *path = api_path ("categories", args_pos (args, 0), NULL);
-  if ((status = api_call (ctl, "DELETE", path, NULL, NULL)))
-    return status;
-  if (!ctl->json)
-    g_print ("deleted category %s\n", args_pos (args, 0));
-  return EXIT_OK;
+  return perchctl_delete (ctl, argc, argv, "categories", "category", NULL);
 }
 
 static int

@@ -23,21 +23,27 @@ table_free (Table *table)
 }
 
 Table *
+table_new_v (const char *const *headers)
+{
+  Table *table = g_new0 (Table, 1);
+  table->columns = g_strv_length ((char **) headers);
+  table->max_width = g_new0 (guint, table->columns);
+  table->rows = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
+  g_ptr_array_add (table->rows, g_strdupv ((char **) headers));
+  return table;
+}
+
+Table *
 table_new (const char *first_header, ...)
 {
-  GPtrArray *headers = g_ptr_array_new ();
+  g_autoptr(GPtrArray) headers = g_ptr_array_new ();
   va_list ap;
   va_start (ap, first_header);
   for (const char *h = first_header; h; h = va_arg (ap, const char *))
-    g_ptr_array_add (headers, g_strdup (h));
+    g_ptr_array_add (headers, (char *) h);
   va_end (ap);
-  Table *table = g_new0 (Table, 1);
-  table->columns = headers->len;
-  table->max_width = g_new0 (guint, headers->len);
-  table->rows = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
   g_ptr_array_add (headers, NULL);
-  g_ptr_array_add (table->rows, g_ptr_array_free (headers, FALSE));
-  return table;
+  return table_new_v ((const char *const *) headers->pdata);
 }
 
 void
@@ -64,15 +70,24 @@ cell_text (const char *text, guint max_width)
 }
 
 void
-table_add (Table *table, ...)
+table_add_v (Table *table, const char *const *cells)
 {
   char **row = g_new0 (char *, table->columns + 1);
+  for (guint i = 0; i < table->columns; i++)
+    row[i] = cell_text (cells[i], table->max_width[i]);
+  g_ptr_array_add (table->rows, row);
+}
+
+void
+table_add (Table *table, ...)
+{
+  g_autofree const char **cells = g_new0 (const char *, table->columns + 1);
   va_list ap;
   va_start (ap, table);
   for (guint i = 0; i < table->columns; i++)
-    row[i] = cell_text (va_arg (ap, const char *), table->max_width[i]);
+    cells[i] = va_arg (ap, const char *);
   va_end (ap);
-  g_ptr_array_add (table->rows, row);
+  table_add_v (table, cells);
 }
 
 void

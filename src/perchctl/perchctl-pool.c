@@ -608,20 +608,7 @@ user_set (Ctl *ctl, int argc, char **argv)
 static int
 user_delete (Ctl *ctl, int argc, char **argv)
 {
-  static const char *const spec[] = { "yes", NULL };
-  int status;
-  g_autoptr(Args) args = args_parse (ctl, argc, argv, spec, 1, 1, &status);
-  if (args == NULL)
-    return status;
-  g_autofree char *question = g_strdup_printf ("Delete user %s?", args_pos (args, 0));
-  if ((status = perchctl_confirm (ctl, args_has (args, "yes"), question)))
-    return status;
-  g_autofree char *path = api_path ("users", args_pos (args, 0), NULL);
-  if ((status = api_call (ctl, "DELETE", path, NULL, NULL)))
-    return status;
-  if (!ctl->json)
-    g_print ("deleted user %s\n", args_pos (args, 0));
-  return EXIT_OK;
+  return perchctl_delete (ctl, argc, argv, "users", "user", "Delete user %s?");
 }
 
 const PerchctlVerb perchctl_user_verbs[] = {
@@ -751,28 +738,8 @@ const PerchctlVerb perchctl_policy_verbs[] = {
 static int
 group_list (Ctl *ctl, int argc, char **argv)
 {
-  int status;
-  g_autoptr(Args) args = args_parse (ctl, argc, argv, NULL, 0, 0, &status);
-  if (args == NULL)
-    return status;
-  g_autoptr(JsonNode) reply = NULL;
-  if ((status = api_list (ctl, "/groups", TRUE, &reply)))
-    return status;
-  if (ctl->json)
-    {
-      print_json_node (reply);
-      return EXIT_OK;
-    }
-  g_autoptr(Table) table = table_new ("GROUP", "MEMBERS", NULL);
-  JsonArray *items = jitems (reply);
-  for (guint i = 0; items && i < json_array_get_length (items); i++)
-    {
-      JsonObject *group = json_array_get_object_element (items, i);
-      g_autofree char *members = fmt_list (group, "members");
-      table_add (table, jstr (group, "name"), members);
-    }
-  table_print (g_steal_pointer (&table));
-  return EXIT_OK;
+  static const PerchctlColumn columns[] = { { "GROUP", "name" }, { "MEMBERS", "members", TRUE }, { NULL } };
+  return perchctl_list (ctl, argc, argv, "/groups", columns);
 }
 
 static int
@@ -822,26 +789,11 @@ group_set (Ctl *ctl, int argc, char **argv)
   return show_group (ctl, reply);
 }
 
-/* `NOUN delete NAME` for objects named in the path: DELETE /COLLECTION/NAME. */
-static int
-delete_named (Ctl *ctl, int argc, char **argv, const char *collection, const char *what)
-{
-  int status;
-  g_autoptr(Args) args = args_parse (ctl, argc, argv, NULL, 1, 1, &status);
-  if (args == NULL)
-    return status;
-  g_autofree char *path = api_path (collection, args_pos (args, 0), NULL);
-  if ((status = api_call (ctl, "DELETE", path, NULL, NULL)))
-    return status;
-  if (!ctl->json)
-    g_print ("deleted %s %s\n", what, args_pos (args, 0));
-  return EXIT_OK;
-}
 
 static int
 group_delete (Ctl *ctl, int argc, char **argv)
 {
-  return delete_named (ctl, argc, argv, "groups", "group");
+  return perchctl_delete (ctl, argc, argv, "groups", "group", NULL);
 }
 
 const PerchctlVerb perchctl_group_verbs[] = {
@@ -857,27 +809,8 @@ const PerchctlVerb perchctl_group_verbs[] = {
 static int
 addin_list (Ctl *ctl, int argc, char **argv)
 {
-  int status;
-  g_autoptr(Args) args = args_parse (ctl, argc, argv, NULL, 0, 0, &status);
-  if (args == NULL)
-    return status;
-  g_autoptr(JsonNode) reply = NULL;
-  if ((status = api_list (ctl, "/addins", TRUE, &reply)))
-    return status;
-  if (ctl->json)
-    {
-      print_json_node (reply);
-      return EXIT_OK;
-    }
-  g_autoptr(Table) table = table_new ("ADD-IN", "URL", NULL);
-  JsonArray *items = jitems (reply);
-  for (guint i = 0; items && i < json_array_get_length (items); i++)
-    {
-      JsonObject *addin = json_array_get_object_element (items, i);
-      table_add (table, jstr (addin, "name"), jstr (addin, "url"));
-    }
-  table_print (g_steal_pointer (&table));
-  return EXIT_OK;
+  static const PerchctlColumn columns[] = { { "ADD-IN", "name" }, { "URL", "url" }, { NULL } };
+  return perchctl_list (ctl, argc, argv, "/addins", columns);
 }
 
 static int
@@ -903,7 +836,7 @@ addin_add (Ctl *ctl, int argc, char **argv)
 static int
 addin_delete (Ctl *ctl, int argc, char **argv)
 {
-  return delete_named (ctl, argc, argv, "addins", "add-in");
+  return perchctl_delete (ctl, argc, argv, "addins", "add-in", NULL);
 }
 
 const PerchctlVerb perchctl_addin_verbs[] = {

@@ -294,55 +294,16 @@ room_move (Ctl *ctl, int argc, char **argv)
 static int
 room_delete (Ctl *ctl, int argc, char **argv)
 {
-  static const char *const spec[] = { "yes", NULL };
-  int status;
-  g_autoptr(Args) args = args_parse (ctl, argc, argv, spec, 1, 1, &status);
-  if (args == NULL)
-    return status;
-  g_autofree char *question = g_strdup_printf ("Delete room “%s” and all its content?", args_pos (args, 0));
-  if ((status = perchctl_confirm (ctl, args_has (args, "yes"), question)))
-    return status;
-  g_autofree char *path = api_path ("rooms", args_pos (args, 0), NULL);
-  if ((status = api_call (ctl, "DELETE", path, NULL, NULL)))
-    return status;
-  if (!ctl->json)
-    g_print ("deleted room %s\n", args_pos (args, 0));
-  return EXIT_OK;
+  return perchctl_delete (ctl, argc, argv, "rooms", "room", "Delete room “%s” and all its content?");
 }
 
 /* room members|managers|presenters ROOM [--add P...] [--remove P...] */
 static int
 room_list_edit (Ctl *ctl, int argc, char **argv, const char *list)
 {
-  static const char *const spec[] = { "add*", "remove*", NULL };
-  int status;
-  g_autoptr(Args) args = args_parse (ctl, argc, argv, spec, 1, 1, &status);
-  if (args == NULL)
-    return status;
-  g_autofree char *path = api_path ("rooms", args_pos (args, 0), NULL);
-  JsonObject *edit = json_list_edit (args_list (args, "add"), args_list (args, "remove"));
-  g_autoptr(JsonNode) reply = NULL;
-  if (edit == NULL)
-    status = api_call (ctl, "GET", path, NULL, &reply);
-  else
-    {
-      JsonObject *body = json_object_new ();
-      json_object_set_object_member (body, list, edit);
-      status = api_call (ctl, "PATCH", path, json_object_node (body), &reply);
-    }
-  if (status != EXIT_OK)
-    return status;
-  if (ctl->json)
-    {
-      print_json_node (reply);
-      return EXIT_OK;
-    }
-  JsonArray *entries = jarray (json_node_get_object (reply), list);
-  if (strcmp (list, "members") == 0 && (entries == NULL || json_array_get_length (entries) == 0))
-    g_print ("(none: the category's allowed members are the room's members)\n");
-  for (guint i = 0; entries && i < json_array_get_length (entries); i++)
-    g_print ("%s\n", fmt_user (json_array_get_string_element (entries, i)));
-  return EXIT_OK;
+  return perchctl_list_edit (ctl, argc, argv, "rooms", list,
+                             strcmp (list, "members") == 0
+                               ? "(none: the category's allowed members are the room's members)" : NULL);
 }
 
 static int

@@ -5,6 +5,7 @@
  *   perchctl-args.c      a verb's options: parsing and checking values
  *   perchctl-http.c      the one HTTP helper (sign-in, requests, exit codes)
  *   perchctl-output.c    tables, key/value blocks, dates and sizes, JSON
+ *   perchctl-verbs.c     verbs several nouns share (delete, list edits, lists)
  *   perchctl-chat.c      `chat`, over SIP/XCCOS
  *   perchctl-room.c      `room`, `message`
  *   perchctl-category.c  `category`
@@ -149,10 +150,13 @@ JsonObject *json_list_edit (const char *const *add, const char *const *remove);
 typedef struct _Table Table;
 /* Columns named by the NULL-terminated headers. */
 Table   *table_new (const char *first_header, ...) G_GNUC_NULL_TERMINATED;
+Table   *table_new_v (const char *const *headers);   /* NULL-terminated */
 /* Cells beyond WIDTH characters are cut with "…" (0: no limit). */
 void     table_set_max_width (Table *table, guint column, guint width);
 /* One cell per column; NULL prints as "". */
 void     table_add (Table *table, ...);
+/* The same with the cells in an array (one per column). */
+void     table_add_v (Table *table, const char *const *cells);
 /* Aligned columns, the headers in capitals; frees the table. */
 void     table_print (Table *table);
 void     table_free (Table *table);
@@ -196,6 +200,28 @@ extern const PerchctlVerb perchctl_pool_verbs[];
 extern const PerchctlVerb perchctl_audit_verbs[];
 extern const PerchctlVerb perchctl_export_verbs[];
 extern const PerchctlVerb perchctl_import_verbs[];
+
+/* ---- perchctl-verbs.c: verbs several nouns share ---------------------------------- */
+
+/* `NOUN delete NAME`: DELETE /COLLECTION/NAME, then "deleted WHAT NAME".
+ * With QUESTION (its "%s" standing for the name) the verb takes --yes and
+ * asks first (perchctl_confirm). */
+int      perchctl_delete (Ctl *ctl, int argc, char **argv, const char *collection, const char *what,
+                          const char *question);
+/* `NOUN LIST NAME [--add P...] [--remove P...]`: one principal list of
+ * /COLLECTION/NAME, shown (GET) or edited (PATCH {LIST: {add, remove}}),
+ * then printed one principal a line; WHEN_EMPTY (may be NULL) is printed
+ * for an empty list. */
+int      perchctl_list_edit (Ctl *ctl, int argc, char **argv, const char *collection, const char *list,
+                             const char *when_empty);
+
+typedef struct {
+  const char *header;   /* NULL ends the columns */
+  const char *member;   /* of each item */
+  gboolean    list;     /* an array of principals, shown "a, b" */
+} PerchctlColumn;
+/* `NOUN list`: every page of PATH as a table of COLUMNS. */
+int      perchctl_list (Ctl *ctl, int argc, char **argv, const char *path, const PerchctlColumn *columns);
 
 /* `room eligible` and `category eligible`: COLLECTION "rooms" or "categories". */
 int      perchctl_eligible (Ctl *ctl, int argc, char **argv, const char *collection);
