@@ -2,12 +2,13 @@
 /* perch-bench.c: measured speed and scale of perchd.
  *
  * Seeds a data dir through the store, starts the real perchd on loopback,
- * and drives it over SIP/XCCOS with many clients from this one process (the
- * client library runs on the same epoll poller as the server, so a few
- * thousand sessions cost no thread each). Prints a table and, with --json,
- * the same figures as JSON.
+ * and drives it over SIP/XCCOS with many clients from this one process. The
+ * load scenarios run on the bench's own lean engine (perch-bench-lean.c: one
+ * epoll loop, no thread and no SIP or XML parser per client), so that what
+ * is measured is the server. Prints a table and, with --json, the same
+ * figures as JSON.
  *
- *   perch-bench [--scenario signin|fanout|history|all] [options]
+ *   perch-bench [--scenario signin|fanout|history|durable|all] [options]
  */
 #include "config.h"
 
@@ -21,7 +22,7 @@
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 
-#include "perch-client.h"
+#include "perch-bench-lean.h"
 #include "perch-common.h"
 #include "perch-sip-digest.h"
 #include "perch-store.h"
@@ -51,6 +52,10 @@ static Options opt = {
 };
 
 static JsonBuilder *results;
+
+/* The durable-posts scenario's own parameters. */
+static gint durable_posters = 100;   /* posting sessions, a room each */
+static gint durable_window = 8;      /* posts in flight per poster */
 
 /* ---- the server under test --------------------------------------------------- */
 
@@ -89,7 +94,7 @@ seed (const char *dir, GError **error)
                         .allowed = allowed, .denied = none, .creators = none };
   if (!perch_store_category_create (store, &cat, error))
     return FALSE;
-  for (int r = 0; r < MAX (opt.rooms, 1) + 1; r++)
+  for (int r = 0; r < MAX (MAX (opt.rooms, durable_posters), 1) + 1; r++)
     {
       g_autofree char *name = g_strdup_printf ("room%d", r);
       g_autofree char *id = g_strdup_printf ("bench-%d", r);
@@ -226,68 +231,178 @@ figure (const char *name, double value, const char *unit)
   json_builder_add_double_value (results, value);
 }
 
-static void
-spin_until (gboolean *flag, gint64 deadline_us)
+/* ---- the lean clients ------------------------------------------------------------------ */
+
+/* Sessions signed in through the lean engine; slot i signs in as
+ * u<i % users> and is found again through its client data. */
+typedef struct {
+  LeanLoop    *loop;
+  LeanClient **clients;   /* by slot; NULL when it failed */
+  guint        n, next, in_flight, ready, failed;
+} Crowd;
+
+static guint
+slot_of (LeanClient *c)
 {
-  while (!*flag && g_get_monotonic_time () < deadline_us)
-    g_main_context_iteration (NULL, TRUE);
+  return GPOINTER_TO_UINT (lean_client_get_data (c));
+}
+
+static void
+crowd_ready (LeanClient *c, gboolean ok, gpointer data)
+{
+  Crowd *crowd = data;
+  crowd->in_flight--;
+  if (ok)
+    crowd->ready++;
+  else
+    {
+      crowd->failed++;
+      crowd->clients[slot_of (c)] = NULL;
+    }
+}
+
+/* Signs N sessions in, WINDOW at a time; returns the seconds it took. */
+static double
+crowd_sign_in (Crowd *crowd, Server *s, guint n)
+{
+  crowd->loop = lean_loop_new (s->sip_port, DOMAIN, "bench-password");
+  crowd->clients = g_new0 (LeanClient *, MAX (n, 1));
+  crowd->n = n;
+  const LeanCallbacks cb = { .ready = crowd_ready };
+  lean_loop_set_callbacks (crowd->loop, &cb, crowd);
+  gint64 t0 = g_get_monotonic_time (), deadline = t0 + 600 * G_USEC_PER_SEC;
+  while ((crowd->next < n || crowd->in_flight > 0) && g_get_monotonic_time () < deadline)
+    {
+      while (crowd->in_flight < (guint) opt.window && crowd->next < n)
+        {
+          guint slot = crowd->next++;
+          LeanClient *c = lean_client_start (crowd->loop, slot % opt.users);
+          if (c == NULL)
+            {
+              crowd->failed++;
+              continue;
+            }
+          lean_client_set_data (c, GUINT_TO_POINTER (slot));
+          crowd->clients[slot] = c;
+          crowd->in_flight++;
+        }
+      lean_loop_iterate (crowd->loop, 10);
+    }
+  double secs = (g_get_monotonic_time () - t0) / 1e6;
+  if (crowd->failed)
+    g_printerr ("%u of %u sign-ins failed\n", crowd->failed, n);
+  return secs;
+}
+
+static void
+crowd_free (Crowd *crowd)
+{
+  for (guint i = 0; i < crowd->n; i++)
+    if (crowd->clients[i] != NULL)
+      lean_client_close (crowd->clients[i]);
+  lean_loop_free (crowd->loop);
+  g_free (crowd->clients);
+}
+
+/* Iterates until DONE (or DEADLINE), calling TICK, if any, before each
+ * iteration. */
+static void
+crowd_run (Crowd *crowd, gboolean (*done) (gpointer), void (*tick) (gpointer), gpointer data, gint64 deadline)
+{
+  while (!done (data) && g_get_monotonic_time () < deadline)
+    {
+      if (tick)
+        tick (data);
+      lean_loop_iterate (crowd->loop, 1);
+    }
+}
+
+/* Joins slot i to ROOM_OF (i); returns how many joins failed. */
+typedef struct {
+  guint pending, failed;
+} Joins;
+
+static void
+join_answered (LeanClient *c, guint32 cseq, int status, gpointer data)
+{
+  Joins *j = data;
+  if (status != 200)
+    {
+      j->failed++;
+      j->pending--;
+    }
+}
+
+static void
+join_replied (LeanClient *c, const char *body, gsize len, gpointer data)
+{
+  Joins *j = data;
+  if (lean_find (body, len, "<rpl id=\"rpl:join\"") == NULL)
+    return;
+  if (lean_find (body, len, "<resp code=\"200\"") == NULL)
+    j->failed++;
+  j->pending--;
+}
+
+static gboolean
+joins_done (gpointer data)
+{
+  return ((Joins *) data)->pending == 0;
+}
+
+static guint
+crowd_join (Crowd *crowd, guint (*room_of) (guint slot))
+{
+  Joins j = { 0, 0 };
+  const LeanCallbacks cb = { .info_answered = join_answered, .server_info = join_replied };
+  lean_loop_set_callbacks (crowd->loop, &cb, &j);
+  for (guint i = 0; i < crowd->n; i++)
+    if (crowd->clients[i] != NULL)
+      {
+        g_autofree char *data = g_strdup_printf ("<chanid key=\"0\" domain=\"" DOMAIN "\" value=\"bench-%u\"/>",
+                                                 room_of (i));
+        lean_client_command (crowd->clients[i], "cmd:join", data);
+        j.pending++;
+      }
+  crowd_run (crowd, joins_done, NULL, &j, g_get_monotonic_time () + 120 * G_USEC_PER_SEC);
+  if (j.failed || j.pending)
+    g_printerr ("%u joins failed, %u unanswered\n", j.failed, j.pending);
+  return j.failed + j.pending;
+}
+
+/* The server's CPU time in the kernel so far, seconds (part of server_cpu_s). */
+static double
+server_sys_s (Server *s)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%d/stat", s->pid);
+  g_autofree char *text = NULL;
+  if (!g_file_get_contents (path, &text, NULL, NULL))
+    return 0;
+  const char *p = strrchr (text, ')');
+  g_auto(GStrv) f = g_strsplit (p + 2, " ", 20);
+  /* fields after the command: state(0) ... utime(11) stime(12) */
+  return g_ascii_strtoull (f[12], NULL, 10) / (double) sysconf (_SC_CLK_TCK);
 }
 
 /* ---- sign-in ------------------------------------------------------------------ */
 
-typedef struct {
-  Server     *server;
-  GPtrArray  *clients;    /* signed in */
-  gint        next, in_flight, failed, target;
-  gboolean    done;
-} Storm;
-
-static void storm_more (Storm *st);
-
-static void
-storm_connected (GObject *source, GAsyncResult *result, gpointer data)
+/* How many more descriptors process PID may open: its limit less what it
+ * holds, less a few for what it may open later (sqlite's files, pipes). */
+static gint64
+fd_headroom (GPid pid)
 {
-  Storm *st = data;
-  g_autoptr(GError) error = NULL;
-  st->in_flight--;
-  if (perch_client_connect_finish (PERCH_CLIENT (source), result, &error))
-    g_ptr_array_add (st->clients, g_object_ref (source));
-  else
-    {
-      if (st->failed++ < 3)
-        g_printerr ("sign-in failed: %s\n", error->message);
-    }
-  g_object_unref (source);
-  storm_more (st);
-}
-
-static void
-storm_more (Storm *st)
-{
-  while (st->in_flight < opt.window && st->next < st->target)
-    {
-      g_autofree char *user = g_strdup_printf ("u%d@" DOMAIN, st->next % opt.users);
-      PerchClient *c = perch_client_new ("127.0.0.1", st->server->sip_port, FALSE, user, "bench-password");
-      perch_client_set_timeout (c, 60000);
-      st->next++;
-      st->in_flight++;
-      perch_client_connect_async (c, NULL, storm_connected, st);
-    }
-  if (st->in_flight == 0 && st->next >= st->target)
-    st->done = TRUE;
-}
-
-static GPtrArray *
-sign_in (Server *server, int n, double *seconds)
-{
-  Storm st = { server, g_ptr_array_new_with_free_func (g_object_unref), 0, 0, 0, n, FALSE };
-  gint64 t0 = g_get_monotonic_time ();
-  storm_more (&st);
-  spin_until (&st.done, t0 + 600 * G_USEC_PER_SEC);
-  *seconds = (g_get_monotonic_time () - t0) / 1e6;
-  if (st.failed)
-    g_printerr ("%d sign-ins failed\n", st.failed);
-  return st.clients;
+  g_autofree char *limits_path = pid ? g_strdup_printf ("/proc/%d/limits", pid) : g_strdup ("/proc/self/limits");
+  g_autofree char *fd_path = pid ? g_strdup_printf ("/proc/%d/fd", pid) : g_strdup ("/proc/self/fd");
+  g_autofree char *limits = NULL;
+  if (!g_file_get_contents (limits_path, &limits, NULL, NULL))
+    return G_MAXINT;
+  const char *p = strstr (limits, "Max open files");
+  gint64 soft = p ? g_ascii_strtoll (p + strlen ("Max open files"), NULL, 10) : G_MAXINT;
+  gint64 open = 0;
+  g_autoptr(GDir) dir = g_dir_open (fd_path, 0, NULL);
+  while (dir && g_dir_read_name (dir))
+    open++;
+  return soft - open - 16;
 }
 
 static void
@@ -297,113 +412,124 @@ scenario_signin (void)
   g_autoptr(GError) error = NULL;
   if (!server_start (&s, &error))
     g_error ("%s", error->message);
-  g_print ("sign-in storm: %d sessions, %d in flight\n", opt.sessions, opt.window);
+  guint n = (guint) opt.sessions;
+  gint64 room = MIN (fd_headroom (s.pid), fd_headroom (0));
+  if (room < n)
+    {
+      g_print ("sign-in storm: %u sessions asked for; the open-file limits leave room for %" G_GINT64_FORMAT "\n",
+               n, room);
+      n = (guint) MAX (room, 0);
+    }
+  g_print ("sign-in storm: %u sessions, %d in flight\n", n, opt.window);
   gint64 rss0 = server_rss_kib (&s);
-  double cpu0 = server_cpu_s (&s), secs;
-  g_autoptr(GPtrArray) clients = sign_in (&s, opt.sessions, &secs);
+  double cpu0 = server_cpu_s (&s);
+  Crowd crowd = { 0 };
+  double secs = crowd_sign_in (&crowd, &s, n);
+  double cpu = server_cpu_s (&s) - cpu0;
+  /* Let whatever the sign-ins left behind settle before reading memory. */
+  gint64 settle = g_get_monotonic_time () + 2 * G_USEC_PER_SEC;
+  while (g_get_monotonic_time () < settle)
+    lean_loop_iterate (crowd.loop, 100);
   gint64 rss1 = server_rss_kib (&s);
+  guint held = lean_loop_n_clients (crowd.loop);
   json_builder_set_member_name (results, "signin");
   json_builder_begin_object (results);
-  figure ("sessions signed in", clients->len, "");
-  figure ("sign-ins per second", clients->len / secs, "/s");
-  figure ("server CPU per sign-in", (server_cpu_s (&s) - cpu0) / MAX (1, clients->len) * 1e6, "us");
-  figure ("server memory per idle session", (rss1 - rss0) * 1024.0 / MAX (1, clients->len), "bytes");
+  figure ("sessions asked for", opt.sessions, "");
+  figure ("sessions signed in", crowd.ready, "");
+  figure ("sessions held at the end", held, "");
+  figure ("sign-ins failed", crowd.failed, "");
+  figure ("sign-ins per second", crowd.ready / secs, "/s");
+  figure ("server CPU per sign-in", cpu / MAX (1, crowd.ready) * 1e6, "us");
+  figure ("server memory per idle session", (rss1 - rss0) * 1024.0 / MAX (1, held), "bytes");
   json_builder_end_object (results);
-  g_ptr_array_set_size (clients, 0);
+  crowd_free (&crowd);
   server_stop (&s);
 }
 
 /* ---- fan-out ------------------------------------------------------------------- */
 
 typedef struct {
-  GArray  *latency;     /* seconds, post to delivery, every delivery */
-  guint64  delivered;
-  guint64  expected;
-  GHashTable *seen;     /* "client:room:seq" duplicates check, bounded by the run */
-  guint64  duplicates;
-} Deliveries;
+  Crowd     *crowd;
+  GArray    *latency;    /* seconds, post to delivery, every delivery */
+  guint8    *seen;       /* a bit per slot and sequence number */
+  guint64    delivered, expected, duplicates;
+  guint      sent, acked, failed, total;
+  gint64     start, last_progress;
+  guint64    last_delivered;
+} Fanout;
 
-typedef struct {
-  Deliveries *d;
-  guint       id;
-} Receiver;
-
-static void
-on_post (PerchClient *client, const char *room, const char *author, const char *text,
-         const char *ts, const char *msgid, Receiver *r)
+static guint
+fanout_room (guint slot)
 {
-  /* "bench ROOM SEQ SENT_US" */
-  guint room_i = 0, seq = 0;
-  gint64 sent = 0;
-  if (sscanf (text, "bench %u %u %" G_GINT64_FORMAT, &room_i, &seq, &sent) != 3)
-    return;
-  double lat = (g_get_monotonic_time () - sent) / 1e6;
-  g_array_append_val (r->d->latency, lat);
-  r->d->delivered++;
-  char key[64];
-  g_snprintf (key, sizeof key, "%u:%u:%u", r->id, room_i, seq);
-  if (!g_hash_table_add (r->d->seen, g_strdup (key)))
-    r->d->duplicates++;
+  return slot % opt.rooms;
 }
 
-typedef struct {
-  GPtrArray *posters;   /* one client per room */
-  GPtrArray *rooms;     /* room URIs */
-  guint      sent, acked, failed, total;
-  gint64     start;
-  gboolean   all_sent;
-} Feeder;
+/* "bench ROOM SEQ SENT_US" in a grpchat: a delivery. */
+static void
+fanout_delivery (LeanClient *c, const char *body, gsize len, gpointer data)
+{
+  Fanout *f = data;
+  const char *p = lean_find (body, len, "<chat>bench ");
+  if (p == NULL)
+    return;
+  char *end;
+  p += strlen ("<chat>bench ");
+  strtoul (p, &end, 10);
+  guint seq = (guint) strtoul (end, &end, 10);
+  gint64 sent = g_ascii_strtoll (end, NULL, 10);
+  double lat = (g_get_monotonic_time () - sent) / 1e6;
+  g_array_append_val (f->latency, lat);
+  f->delivered++;
+  guint64 bit = (guint64) slot_of (c) * opt.posts + MIN (seq, (guint) opt.posts - 1);
+  if (f->seen[bit / 8] & (1 << (bit % 8)))
+    f->duplicates++;
+  f->seen[bit / 8] |= 1 << (bit % 8);
+}
 
 static void
-post_done (GObject *source, GAsyncResult *result, gpointer data)
+fanout_answered (LeanClient *c, guint32 cseq, int status, gpointer data)
 {
-  Feeder *f = data;
-  g_autoptr(GError) error = NULL;
-  if (perch_client_post_finish (PERCH_CLIENT (source), result, &error))
+  Fanout *f = data;
+  if (status == 200)
     f->acked++;
   else if (f->failed++ < 3)
-    g_printerr ("post failed: %s\n", error->message);
-}
-
-static gboolean
-feed (gpointer data)
-{
-  Feeder *f = data;
-  /* Keep to the target rate: send what is due by now. */
-  double elapsed = (g_get_monotonic_time () - f->start) / 1e6;
-  guint due = MIN (f->total, (guint) (elapsed * opt.rate) + 1);
-  while (f->sent < due)
-    {
-      guint room = f->sent % f->rooms->len;
-      guint seq = f->sent / f->rooms->len;
-      g_autofree char *text = g_strdup_printf ("bench %u %u %" G_GINT64_FORMAT, room, seq, g_get_monotonic_time ());
-      perch_client_post_async (g_ptr_array_index (f->posters, room), g_ptr_array_index (f->rooms, room), text,
-                               NULL, post_done, f);
-      f->sent++;
-    }
-  if (f->sent >= f->total)
-    {
-      f->all_sent = TRUE;
-      return G_SOURCE_REMOVE;
-    }
-  return G_SOURCE_CONTINUE;
+    g_printerr ("a post was answered %d\n", status);
 }
 
 static void
-join_done (GObject *source, GAsyncResult *result, gpointer data)
+fanout_feed (gpointer data)
 {
-  guint *pending = data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(PerchClientReply) reply = perch_client_command_finish (PERCH_CLIENT (source), result, &error);
-  if (reply == NULL)
-    g_printerr ("join failed: %s\n", error->message);
-  (*pending)--;
+  Fanout *f = data;
+  /* Keep to the target rate: send what is due by now. */
+  gint64 now = g_get_monotonic_time ();
+  guint due = MIN (f->total, (guint) ((now - f->start) / 1e6 * opt.rate) + 1);
+  while (f->sent < due)
+    {
+      guint room = f->sent % opt.rooms, seq = f->sent / opt.rooms;
+      char text[64], uri[64];
+      g_snprintf (text, sizeof text, "bench %u %u %" G_GINT64_FORMAT, room, seq, g_get_monotonic_time ());
+      g_snprintf (uri, sizeof uri, "ma-chan://" DOMAIN "/bench-%u", room);
+      lean_client_post (f->crowd->clients[room], uri, text);   /* slot ROOM is in room ROOM */
+      f->sent++;
+    }
 }
 
 static gboolean
-counter_zero (guint *n)
+fanout_done (gpointer data)
 {
-  return *n == 0;
+  Fanout *f = data;
+  gint64 now = g_get_monotonic_time ();
+  if (f->delivered != f->last_delivered)
+    {
+      f->last_delivered = f->delivered;
+      f->last_progress = now;
+    }
+  if (f->sent < f->total)
+    return FALSE;
+  if (f->delivered >= f->expected && f->acked + f->failed >= f->total)
+    return TRUE;
+  /* Stop waiting once nothing more arrives for 5 s after the last post. */
+  return now - f->last_progress > 5 * G_USEC_PER_SEC;
 }
 
 static void
@@ -413,152 +539,135 @@ scenario_fanout (void)
   g_autoptr(GError) error = NULL;
   if (!server_start (&s, &error))
     g_error ("%s", error->message);
-  int n = opt.rooms * opt.room_size;
+  guint n = (guint) (opt.rooms * opt.room_size);
   g_print ("fan-out: %d rooms of %d sessions, %d posts per room at %d posts/s overall\n",
            opt.rooms, opt.room_size, opt.posts, opt.rate);
-  double secs;
-  g_autoptr(GPtrArray) clients = sign_in (&s, n, &secs);
-  if ((int) clients->len < n)
-    g_error ("only %u of %d sessions signed in", clients->len, n);
-  g_autoptr(GPtrArray) rooms = g_ptr_array_new_with_free_func (g_free);
-  for (int r = 0; r < opt.rooms; r++)
-    g_ptr_array_add (rooms, g_strdup_printf ("ma-chan://" DOMAIN "/bench-%d", r));
-  Deliveries d = { g_array_sized_new (FALSE, FALSE, sizeof (double), (guint) MIN ((gint64) n * opt.posts, 50000000)),
-                   0, (guint64) n * opt.posts, g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL), 0 };
-  g_autofree Receiver *receivers = g_new0 (Receiver, n);
-  guint pending = n;
-  for (int i = 0; i < n; i++)
-    {
-      PerchClient *c = g_ptr_array_index (clients, i);
-      receivers[i].d = &d;
-      receivers[i].id = i;
-      g_signal_connect (c, "post", G_CALLBACK (on_post), &receivers[i]);
-      g_autofree char *data = perch_client_build_join_data (g_ptr_array_index (rooms, i % opt.rooms));
-      perch_client_command_async (c, "cmd:join", data, NULL, join_done, &pending);
-    }
-  gint64 deadline = g_get_monotonic_time () + 120 * G_USEC_PER_SEC;
-  while (!counter_zero (&pending) && g_get_monotonic_time () < deadline)
-    g_main_context_iteration (NULL, TRUE);
+  Crowd crowd = { 0 };
+  crowd_sign_in (&crowd, &s, n);
+  if (crowd.ready < n || crowd_join (&crowd, fanout_room) > 0)
+    g_error ("only %u of %u sessions signed in and joined", crowd.ready, n);
 
-  Feeder f = { g_ptr_array_new (), rooms, 0, 0, 0, (guint) (opt.rooms * opt.posts), g_get_monotonic_time (), FALSE };
-  for (int r = 0; r < opt.rooms; r++)
-    g_ptr_array_add (f.posters, g_ptr_array_index (clients, r));  /* client r is in room r */
-  double cpu0 = server_cpu_s (&s);
-  gint64 t0 = g_get_monotonic_time ();
-  g_timeout_add (1, feed, &f);
-  deadline = t0 + 600 * G_USEC_PER_SEC;
-  while ((d.delivered < d.expected || f.acked + f.failed < f.total) && g_get_monotonic_time () < deadline)
-    {
-      g_main_context_iteration (NULL, TRUE);
-      /* Stop waiting once nothing more arrives for 5 s after the last post. */
-      if (f.all_sent && f.acked + f.failed == f.total && g_get_monotonic_time () - t0 > 5 * G_USEC_PER_SEC &&
-          d.delivered < d.expected)
-        {
-          gint64 quiet = g_get_monotonic_time ();
-          guint64 before = d.delivered;
-          while (g_get_monotonic_time () - quiet < 5 * G_USEC_PER_SEC && d.delivered < d.expected)
-            g_main_context_iteration (NULL, FALSE);
-          if (d.delivered == before)
-            break;
-        }
-    }
-  double elapsed = (g_get_monotonic_time () - t0) / 1e6;
-  double cpu = server_cpu_s (&s) - cpu0;
+  Fanout f = { &crowd, g_array_sized_new (FALSE, FALSE, sizeof (double), MIN ((guint64) n * opt.posts, 100000000)),
+               g_malloc0 ((guint64) n * opt.posts / 8 + 1), 0, (guint64) n * opt.posts, 0,
+               0, 0, 0, (guint) (opt.rooms * opt.posts), 0, 0, 0 };
+  const LeanCallbacks cb = { .info_answered = fanout_answered, .server_info = fanout_delivery };
+  lean_loop_set_callbacks (crowd.loop, &cb, &f);
+  double cpu0 = server_cpu_s (&s), sys0 = server_sys_s (&s);
+  f.start = f.last_progress = g_get_monotonic_time ();
+  crowd_run (&crowd, fanout_done, fanout_feed, &f, f.start + 600 * G_USEC_PER_SEC);
+  /* The rate is over the time deliveries took, without the final wait. */
+  double elapsed = (f.last_progress - f.start) / 1e6;
+  double cpu = server_cpu_s (&s) - cpu0, sys = server_sys_s (&s) - sys0;
   json_builder_set_member_name (results, "fanout");
   json_builder_begin_object (results);
   figure ("rooms", opt.rooms, "");
   figure ("sessions per room", opt.room_size, "");
+  figure ("posts offered per second", opt.rate, "/s");
   figure ("posts acknowledged (durable)", f.acked, "");
-  figure ("deliveries", d.delivered, "");
-  figure ("deliveries lost", d.expected - MIN (d.expected, d.delivered), "");
-  figure ("deliveries duplicated", d.duplicates, "");
-  figure ("delivered messages per second", d.delivered / elapsed, "/s");
-  figure ("post-to-delivery p50", percentile (d.latency, 0.50) * 1000, "ms");
-  figure ("post-to-delivery p99", percentile (d.latency, 0.99) * 1000, "ms");
-  figure ("post-to-delivery p999", percentile (d.latency, 0.999) * 1000, "ms");
-  figure ("server CPU per delivery", cpu / MAX (1, d.delivered) * 1e6, "us");
+  figure ("deliveries", f.delivered, "");
+  figure ("deliveries lost", f.expected - MIN (f.expected, f.delivered), "");
+  figure ("deliveries duplicated", f.duplicates, "");
+  figure ("delivered messages per second", f.delivered / MAX (elapsed, 1e-3), "/s");
+  figure ("post-to-delivery p50", percentile (f.latency, 0.50) * 1000, "ms");
+  figure ("post-to-delivery p99", percentile (f.latency, 0.99) * 1000, "ms");
+  figure ("post-to-delivery p999", percentile (f.latency, 0.999) * 1000, "ms");
+  figure ("server CPU per delivery", cpu / MAX (1, f.delivered) * 1e6, "us");
+  figure ("  of which in the kernel", sys / MAX (1, f.delivered) * 1e6, "us");
+  figure ("server CPU busy", cpu / MAX (elapsed, 1e-3) * 100, "%");
   json_builder_end_object (results);
-  g_array_unref (d.latency);
-  g_hash_table_unref (d.seen);
-  g_ptr_array_unref (f.posters);
-  g_ptr_array_set_size (clients, 0);
+  g_array_unref (f.latency);
+  g_free (f.seen);
+  crowd_free (&crowd);
   server_stop (&s);
 }
 
 /* ---- history --------------------------------------------------------------------- */
 
 typedef struct {
-  PerchClient *client;
-  char        *data;
-  GArray      *latency;
-  guint64     *count;
-  gint64       deadline;
-  gint64       sent_at;
-  gboolean     stopped;
-} Looper;
-
-static void loop_send (Looper *l);
+  Crowd      *crowd;
+  const char *data;       /* the bccontext request */
+  gint64     *sent_at;    /* by slot */
+  GArray     *latency;    /* seconds */
+  guint64     count, errors;
+  gint64      deadline;
+  guint       in_flight, msgs_first;
+} History;
 
 static void
-loop_done (GObject *source, GAsyncResult *result, gpointer data)
+history_send (History *h, LeanClient *c)
 {
-  Looper *l = data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(PerchClientReply) reply = perch_client_command_finish (PERCH_CLIENT (source), result, &error);
-  if (reply == NULL)
-    g_printerr ("history failed: %s\n", error->message);
-  double lat = (g_get_monotonic_time () - l->sent_at) / 1e6;
-  g_array_append_val (l->latency, lat);
-  (*l->count)++;
-  loop_send (l);
+  if (g_get_monotonic_time () >= h->deadline)
+    return;
+  h->sent_at[slot_of (c)] = g_get_monotonic_time ();
+  lean_client_command (c, "cmd:bccontext", h->data);
+  h->in_flight++;
 }
 
 static void
-loop_send (Looper *l)
+history_answered (LeanClient *c, guint32 cseq, int status, gpointer data)
 {
-  if (g_get_monotonic_time () >= l->deadline)
-    {
-      l->stopped = TRUE;
-      return;
-    }
-  l->sent_at = g_get_monotonic_time ();
-  perch_client_command_async (l->client, "cmd:bccontext", l->data, NULL, loop_done, l);
+  History *h = data;
+  if (status == 200)
+    return;
+  /* Refused: no XCCOS reply follows. */
+  h->errors++;
+  h->in_flight--;
+  history_send (h, c);
 }
 
 static void
-history_run (GPtrArray *clients, const char *label, const char *last_attrs)
+history_replied (LeanClient *c, const char *body, gsize len, gpointer data)
 {
-  const char *uri = "ma-chan://" DOMAIN "/bench-history";
-  GArray *latency = g_array_new (FALSE, FALSE, sizeof (double));
-  guint64 count = 0;
+  History *h = data;
+  if (lean_find (body, len, "<rpl id=\"rpl:bccontext\"") == NULL)
+    return;
+  double lat = (g_get_monotonic_time () - h->sent_at[slot_of (c)]) / 1e6;
+  g_array_append_val (h->latency, lat);
+  h->in_flight--;
+  if (lean_find (body, len, "<resp code=\"200\"") == NULL)
+    h->errors++;
+  else
+    h->count++;
+  if (h->count == 1)
+    for (const char *p = body; (p = lean_find (p, body + len - p, "<msg ")) != NULL; p++)
+      h->msgs_first++;
+  history_send (h, c);
+}
+
+static gboolean
+history_done (gpointer data)
+{
+  History *h = data;
+  return h->in_flight == 0 && g_get_monotonic_time () >= h->deadline;
+}
+
+static void
+history_run (Crowd *crowd, const char *label, const char *last_attrs)
+{
+  g_autofree char *data = g_strdup_printf ("<chanib uri=\"ma-chan://" DOMAIN "/bench-history\"/><bcq><last %s/></bcq>",
+                                           last_attrs);
+  g_autofree gint64 *sent_at = g_new0 (gint64, crowd->n);
   gint64 t0 = g_get_monotonic_time ();
-  g_autofree Looper *loopers = g_new0 (Looper, clients->len);
-  for (guint i = 0; i < clients->len; i++)
-    {
-      loopers[i] = (Looper) { g_ptr_array_index (clients, i),
-                              g_strdup_printf ("<chanib uri=\"%s\"/><bcq><last %s/></bcq>", uri, last_attrs),
-                              latency, &count, t0 + (gint64) opt.seconds * G_USEC_PER_SEC, 0, FALSE };
-      loop_send (&loopers[i]);
-    }
-  for (;;)
-    {
-      gboolean all = TRUE;
-      for (guint i = 0; i < clients->len; i++)
-        all = all && loopers[i].stopped;
-      if (all)
-        break;
-      g_main_context_iteration (NULL, TRUE);
-    }
+  History h = { crowd, data, sent_at, g_array_new (FALSE, FALSE, sizeof (double)), 0, 0,
+                t0 + (gint64) opt.seconds * G_USEC_PER_SEC, 0, 0 };
+  const LeanCallbacks cb = { .info_answered = history_answered, .server_info = history_replied };
+  lean_loop_set_callbacks (crowd->loop, &cb, &h);
+  for (guint i = 0; i < crowd->n; i++)
+    if (crowd->clients[i] != NULL)
+      history_send (&h, crowd->clients[i]);
+  crowd_run (crowd, history_done, NULL, &h, h.deadline + 60 * G_USEC_PER_SEC);
   double elapsed = (g_get_monotonic_time () - t0) / 1e6;
   g_autofree char *a = g_strdup_printf ("%s requests per second", label);
   g_autofree char *b = g_strdup_printf ("%s latency p50", label);
   g_autofree char *c = g_strdup_printf ("%s latency p99", label);
-  figure (a, count / elapsed, "/s");
-  figure (b, percentile (latency, 0.5) * 1000, "ms");
-  figure (c, percentile (latency, 0.99) * 1000, "ms");
-  for (guint i = 0; i < clients->len; i++)
-    g_free (loopers[i].data);
-  g_array_unref (latency);
+  g_autofree char *d = g_strdup_printf ("%s messages per reply", label);
+  g_autofree char *e = g_strdup_printf ("%s errors", label);
+  figure (a, h.count / elapsed, "/s");
+  figure (b, percentile (h.latency, 0.5) * 1000, "ms");
+  figure (c, percentile (h.latency, 0.99) * 1000, "ms");
+  figure (d, h.msgs_first, "");
+  figure (e, h.errors, "");
+  g_array_unref (h.latency);
 }
 
 static void
@@ -571,16 +680,127 @@ scenario_history (void)
     g_error ("%s", error->message);
   g_print ("history: a room of %d messages, %d clients, %d s each\n", opt.history_msgs, opt.history_clients, opt.seconds);
   g_printerr ("(seeding and start took %.1f s)\n", (g_get_monotonic_time () - t0) / 1e6);
-  double secs;
-  g_autoptr(GPtrArray) clients = sign_in (&s, opt.history_clients, &secs);
+  Crowd crowd = { 0 };
+  crowd_sign_in (&crowd, &s, (guint) opt.history_clients);
   json_builder_set_member_name (results, "history");
   json_builder_begin_object (results);
   figure ("messages in the room", opt.history_msgs, "");
-  history_run (clients, "bccontext last 30:", "cnt=\"30\"");
+  history_run (&crowd, "bccontext last 30:", "cnt=\"30\"");
   g_autofree char *deep = g_strdup_printf ("cnt=\"30\" before=\"%d\"", opt.history_msgs / 2);
-  history_run (clients, "bccontext 30 deep in the room:", deep);
+  history_run (&crowd, "bccontext 30 deep in the room:", deep);
   json_builder_end_object (results);
-  g_ptr_array_set_size (clients, 0);
+  crowd_free (&crowd);
+  server_stop (&s);
+}
+
+/* ---- durable posts ----------------------------------------------------------------- */
+
+#define MAX_WINDOW 64
+
+typedef struct {
+  guint32 cseq[MAX_WINDOW];
+  gint64  sent[MAX_WINDOW];
+} Poster;
+
+typedef struct {
+  Crowd  *crowd;
+  Poster *posters;     /* by slot */
+  GArray *latency;     /* seconds, post to its SIP 200 */
+  guint64 acked, refused, in_flight;
+  gint64  deadline;
+} Durable;
+
+static guint
+durable_room (guint slot)
+{
+  return slot;   /* a room each: one delivery per post, the poster's own */
+}
+
+static void
+durable_send (Durable *d, LeanClient *c, guint i)
+{
+  if (g_get_monotonic_time () >= d->deadline)
+    return;
+  guint slot = slot_of (c);
+  char text[48], uri[64];
+  g_snprintf (text, sizeof text, "durable %u %" G_GUINT64_FORMAT, slot, d->acked);
+  g_snprintf (uri, sizeof uri, "ma-chan://" DOMAIN "/bench-%u", durable_room (slot));
+  d->posters[slot].sent[i] = g_get_monotonic_time ();
+  d->posters[slot].cseq[i] = lean_client_post (c, uri, text);
+  d->in_flight++;
+}
+
+static void
+durable_answered (LeanClient *c, guint32 cseq, int status, gpointer data)
+{
+  Durable *d = data;
+  Poster *p = &d->posters[slot_of (c)];
+  for (guint i = 0; i < (guint) durable_window; i++)
+    if (p->cseq[i] == cseq)
+      {
+        d->in_flight--;
+        p->cseq[i] = 0;
+        if (status == 200)
+          {
+            double lat = (g_get_monotonic_time () - p->sent[i]) / 1e6;
+            g_array_append_val (d->latency, lat);
+            d->acked++;
+          }
+        else if (d->refused++ < 3)
+          g_printerr ("a post was answered %d\n", status);
+        durable_send (d, c, i);
+        return;
+      }
+}
+
+static gboolean
+durable_done (gpointer data)
+{
+  Durable *d = data;
+  return d->in_flight == 0 && g_get_monotonic_time () >= d->deadline;
+}
+
+static void
+scenario_durable (void)
+{
+  Server s = { 0 };
+  g_autoptr(GError) error = NULL;
+  if (!server_start (&s, &error))
+    g_error ("%s", error->message);
+  durable_window = CLAMP (durable_window, 1, MAX_WINDOW);
+  guint n = (guint) durable_posters;
+  g_print ("durable posts: %u posters, each in a room of its own with %d posts in flight, %d s\n",
+           n, durable_window, opt.seconds);
+  Crowd crowd = { 0 };
+  crowd_sign_in (&crowd, &s, n);
+  if (crowd.ready < n || crowd_join (&crowd, durable_room) > 0)
+    g_error ("only %u of %u posters signed in and joined", crowd.ready, n);
+  Durable d = { &crowd, g_new0 (Poster, n), g_array_new (FALSE, FALSE, sizeof (double)), 0, 0, 0, 0 };
+  const LeanCallbacks cb = { .info_answered = durable_answered };
+  lean_loop_set_callbacks (crowd.loop, &cb, &d);
+  double cpu0 = server_cpu_s (&s);
+  gint64 t0 = g_get_monotonic_time ();
+  d.deadline = t0 + (gint64) opt.seconds * G_USEC_PER_SEC;
+  for (guint i = 0; i < n; i++)
+    for (guint w = 0; w < (guint) durable_window; w++)
+      durable_send (&d, crowd.clients[i], w);
+  crowd_run (&crowd, durable_done, NULL, &d, d.deadline + 60 * G_USEC_PER_SEC);
+  double elapsed = (g_get_monotonic_time () - t0) / 1e6;
+  double cpu = server_cpu_s (&s) - cpu0;
+  json_builder_set_member_name (results, "durable");
+  json_builder_begin_object (results);
+  figure ("posters", n, "");
+  figure ("posts in flight per poster", durable_window, "");
+  figure ("posts acknowledged", d.acked, "");
+  figure ("posts refused", d.refused, "");
+  figure ("durable posts per second", d.acked / elapsed, "/s");
+  figure ("post to acknowledgement p50", percentile (d.latency, 0.5) * 1000, "ms");
+  figure ("post to acknowledgement p99", percentile (d.latency, 0.99) * 1000, "ms");
+  figure ("server CPU per post", cpu / MAX (1, d.acked) * 1e6, "us");
+  json_builder_end_object (results);
+  g_array_unref (d.latency);
+  g_free (d.posters);
+  crowd_free (&crowd);
   server_stop (&s);
 }
 
@@ -591,7 +811,7 @@ main (int argc, char **argv)
 {
   const GOptionEntry entries[] = {
     { "perchd", 0, 0, G_OPTION_ARG_FILENAME, &opt.perchd, "The server to measure (default: the one built beside this)", "PATH" },
-    { "scenario", 's', 0, G_OPTION_ARG_STRING, &opt.scenario, "signin, fanout, history or all (default all)", "NAME" },
+    { "scenario", 's', 0, G_OPTION_ARG_STRING, &opt.scenario, "signin, fanout, history, durable or all (default all)", "NAME" },
     { "users", 0, 0, G_OPTION_ARG_INT, &opt.users, "Accounts to seed (1000)", "N" },
     { "sessions", 0, 0, G_OPTION_ARG_INT, &opt.sessions, "Sign-in storm: sessions (2000)", "N" },
     { "window", 0, 0, G_OPTION_ARG_INT, &opt.window, "Sign-ins in flight at once (200)", "N" },
@@ -601,7 +821,9 @@ main (int argc, char **argv)
     { "rate", 0, 0, G_OPTION_ARG_INT, &opt.rate, "Fan-out: posts per second overall (1000)", "N" },
     { "history-messages", 0, 0, G_OPTION_ARG_INT, &opt.history_msgs, "History: messages in the room (100000)", "N" },
     { "history-clients", 0, 0, G_OPTION_ARG_INT, &opt.history_clients, "History: concurrent clients (20)", "N" },
-    { "seconds", 0, 0, G_OPTION_ARG_INT, &opt.seconds, "History: seconds per measurement (5)", "N" },
+    { "seconds", 0, 0, G_OPTION_ARG_INT, &opt.seconds, "History, durable: seconds per measurement (5)", "N" },
+    { "posters", 0, 0, G_OPTION_ARG_INT, &durable_posters, "Durable: posting sessions, a room each (100)", "N" },
+    { "posts-in-flight", 0, 0, G_OPTION_ARG_INT, &durable_window, "Durable: posts in flight per poster (8)", "N" },
     { "json", 0, 0, G_OPTION_ARG_FILENAME, &opt.json, "Also write the figures as JSON here", "FILE" },
     { "keep", 0, 0, G_OPTION_ARG_NONE, &opt.keep, "Keep the data dirs", NULL },
     { NULL }
@@ -640,6 +862,8 @@ main (int argc, char **argv)
     scenario_fanout ();
   if (all || g_str_equal (opt.scenario, "history"))
     scenario_history ();
+  if (all || g_str_equal (opt.scenario, "durable"))
+    scenario_durable ();
   json_builder_end_object (results);
   if (opt.json)
     {
