@@ -19,7 +19,7 @@
 #include "perch-history-page.h"
 #include "perch-message-item.h"
 
-#define PAGE_SIZE   50
+#define PAGE_SIZE   50   /* messages a request asks for, unless set otherwise */
 #define ROOMS_LIMIT 1000
 
 struct _PerchHistoryPage {
@@ -52,6 +52,7 @@ struct _PerchHistoryPage {
   GHashTable         *joined;          /* room URIs joined over XCCOS */
   gint64              oldest_id;
   gint64              since_us;        /* the date filter; 0: none */
+  guint               page_size;       /* messages a request asks for */
   gboolean            has_more;        /* older messages on the server */
   gboolean            loading;         /* a page of messages is under way */
   gboolean            loading_rooms;
@@ -204,6 +205,20 @@ note_author (PerchHistoryPage *self, const char *author)
 
 /* ---- scrolling ------------------------------------------------------------------ */
 
+/* Older messages are asked for while the list is scrolled near its top, or
+ * holds too few to scroll at all (nothing else would ask for them). Checked
+ * when the list scrolls and when its height changes, so a page that arrives
+ * while the list is still at its top asks for the next one. */
+static void
+maybe_load_older (PerchHistoryPage *self, GtkAdjustment *adjustment)
+{
+  double value = gtk_adjustment_get_value (adjustment);
+  double page = gtk_adjustment_get_page_size (adjustment);
+  double upper = gtk_adjustment_get_upper (adjustment);
+  if (page > 0 && (value < page / 2 || upper <= page) && self->has_more && !self->loading)
+    load_page (self);
+}
+
 static void
 on_scrolled (PerchHistoryPage *self, GtkAdjustment *adjustment)
 {
@@ -211,8 +226,7 @@ on_scrolled (PerchHistoryPage *self, GtkAdjustment *adjustment)
   double page = gtk_adjustment_get_page_size (adjustment);
   double upper = gtk_adjustment_get_upper (adjustment);
   self->at_bottom = value + page >= upper - 8;
-  if (value < page / 2 && self->has_more && !self->loading)
-    load_page (self);
+  maybe_load_older (self, adjustment);
 }
 
 static void
@@ -221,9 +235,7 @@ on_upper_changed (PerchHistoryPage *self, GParamSpec *pspec, GtkAdjustment *adju
   double upper = gtk_adjustment_get_upper (adjustment), page = gtk_adjustment_get_page_size (adjustment);
   if (self->at_bottom)
     gtk_adjustment_set_value (adjustment, upper - page);
-  /* Too few to scroll: nothing would ask for the older ones. */
-  if (page > 0 && upper <= page && self->has_more && !self->loading)
-    load_page (self);
+  maybe_load_older (self, adjustment);
 }
 
 /* ---- messages ------------------------------------------------------------------- */
@@ -308,8 +320,9 @@ load_page (PerchHistoryPage *self)
   self->loading = TRUE;
   g_autofree char *escaped = perch_api_escape (self->room_id);
   g_autofree char *path = self->oldest_id != 0
-    ? g_strdup_printf ("/rooms/%s/messages?limit=%d&before=%" G_GINT64_FORMAT, escaped, PAGE_SIZE, self->oldest_id)
-    : g_strdup_printf ("/rooms/%s/messages?limit=%d", escaped, PAGE_SIZE);
+    ? g_strdup_printf ("/rooms/%s/messages?limit=%u&before=%" G_GINT64_FORMAT, escaped, self->page_size,
+                       self->oldest_id)
+    : g_strdup_printf ("/rooms/%s/messages?limit=%u", escaped, self->page_size);
   perch_api_get_async (api_of (self), path, self->room_cancellable, on_messages, g_object_ref (self));
 }
 
@@ -495,9 +508,16 @@ reload (PerchHistoryPage *self)
   show_room (self, i < self->rooms->len ? g_ptr_array_index (self->rooms, i) : NULL);
 }
 
+typedef enum {
+  CHANGE_RELOAD,    /* reload to see what the server made of it */
+  CHANGE_REPLACE,   /* the messages of IDS now read REPLACEMENT */
+  CHANGE_REMOVE,    /* the messages of IDS are tombstones */
+} ChangeKind;
+
 typedef struct {
   PerchHistoryPage *self;
-  char             *replacement;   /* NULL: reload to see what the server made of it */
+  ChangeKind        kind;
+  char             *replacement;
   GArray           *ids;           /* gint64 */
 } Change;
 
@@ -518,31 +538,40 @@ on_changed (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) node = perch_api_send_finish (PERCH_API (source), result, &error);
 
-  if (error != NULL)
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    ;
+  else if (error != NULL)
     perch_toast_error (GTK_WIDGET (self), _("Could not change the messages"), error);
-  else if (change->replacement != NULL)
+  else if (change->kind != CHANGE_RELOAD)
     {
+      /* Marked where they are: the page keeps what it has loaded and where it is scrolled. */
       guint n = g_list_model_get_n_items (G_LIST_MODEL (self->messages));
       for (guint i = 0; i < n; i++)
         {
           g_autoptr(PerchMessageItem) message = g_list_model_get_item (G_LIST_MODEL (self->messages), i);
           for (guint j = 0; j < change->ids->len; j++)
             if (perch_message_item_get_id (message) == g_array_index (change->ids, gint64, j))
-              perch_message_item_replace (message, change->replacement);
+              {
+                if (change->kind == CHANGE_REPLACE)
+                  perch_message_item_replace (message, change->replacement);
+                else
+                  perch_message_item_remove (message);
+              }
         }
       refilter (self);
     }
-  else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+  else
     reload (self);
   change_free (change);
 }
 
 static void
-send_change (PerchHistoryPage *self, const char *path_tail, JsonObject *body, const char *replacement,
-             JsonArray *ids)
+send_change (PerchHistoryPage *self, const char *path_tail, JsonObject *body, ChangeKind kind,
+             const char *replacement, JsonArray *ids)
 {
   Change *change = g_new0 (Change, 1);
   change->self = g_object_ref (self);
+  change->kind = kind;
   change->replacement = g_strdup (replacement);
   change->ids = g_array_new (FALSE, FALSE, sizeof (gint64));
   for (guint i = 0; ids && i < json_array_get_length (ids); i++)
@@ -574,7 +603,7 @@ on_confirm_response (AdwMessageDialog *dialog, const char *response, PerchHistor
       /* A date is the start of that day here; anything else goes as typed. */
       g_autofree char *iso = valid && up_to != 0 && dt ? g_date_time_format_iso8601 (dt) : g_strdup (text);
       json_object_set_string_member (body, "up_to", iso);
-      send_change (self, "clear", body, NULL, NULL);
+      send_change (self, "clear", body, CHANGE_RELOAD, NULL, NULL);
       return;
     }
 
@@ -587,13 +616,15 @@ on_confirm_response (AdwMessageDialog *dialog, const char *response, PerchHistor
     }
   json_object_set_array_member (body, "ids", json_array_ref (ids));
   json_object_set_string_member (body, "action", kind);
-  const char *replacement = NULL;
+  ChangeKind change = CHANGE_REMOVE;
   if (g_str_equal (kind, "replace") && text != NULL && *text != '\0')
     {
       json_object_set_string_member (body, "replacement", text);
-      replacement = text;
+      change = CHANGE_REPLACE;
     }
-  send_change (self, "messages/remove", body, replacement, ids);
+  else if (g_str_equal (kind, "replace"))
+    change = CHANGE_RELOAD;   /* the server's own notice: read it back */
+  send_change (self, "messages/remove", body, change, change == CHANGE_REPLACE ? text : NULL, ids);
   json_array_unref (ids);
 }
 
@@ -666,11 +697,9 @@ clear_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
 static void
 refresh_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
 {
-  PerchHistoryPage *self = PERCH_HISTORY_PAGE (widget);
-  if (self->rooms->len == 0)
-    load_rooms (self);
-  else
-    reload (self);
+  /* The rooms again (one may have been made since), then the chosen room's
+   * messages from its newest. */
+  load_rooms (PERCH_HISTORY_PAGE (widget));
 }
 
 static void
@@ -729,6 +758,21 @@ perch_history_page_get_loading (PerchHistoryPage *self)
 {
   g_return_val_if_fail (PERCH_IS_HISTORY_PAGE (self), FALSE);
   return self->loading || self->loading_rooms;
+}
+
+gboolean
+perch_history_page_get_has_more (PerchHistoryPage *self)
+{
+  g_return_val_if_fail (PERCH_IS_HISTORY_PAGE (self), FALSE);
+  return self->has_more;
+}
+
+void
+perch_history_page_set_page_size (PerchHistoryPage *self, guint page_size)
+{
+  g_return_if_fail (PERCH_IS_HISTORY_PAGE (self));
+  g_return_if_fail (page_size > 0);
+  self->page_size = page_size;
 }
 
 gboolean
@@ -878,6 +922,7 @@ perch_history_page_init (PerchHistoryPage *self)
   self->joined = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->messages = g_list_store_new (PERCH_TYPE_MESSAGE_ITEM);
   self->at_bottom = TRUE;
+  self->page_size = PAGE_SIZE;
 
   gtk_widget_init_template (GTK_WIDGET (self));
 

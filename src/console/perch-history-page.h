@@ -28,6 +28,11 @@ GListModel      *perch_history_page_get_messages (PerchHistoryPage *self);
 /* The messages shown (the filtered ones), with their selection. */
 GtkSelectionModel *perch_history_page_get_selection (PerchHistoryPage *self);
 gboolean         perch_history_page_get_loading (PerchHistoryPage *self);
+/* Whether the server has older messages than those loaded. */
+gboolean         perch_history_page_get_has_more (PerchHistoryPage *self);
+/* How many messages each request asks for (50); takes effect with the
+ * next request. */
+void             perch_history_page_set_page_size (PerchHistoryPage *self, guint page_size);
 /* Whether the room has been joined over XCCOS (live posts arrive). */
 gboolean         perch_history_page_get_live (PerchHistoryPage *self);
 

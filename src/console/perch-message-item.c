@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* perch-message-item.c: a message with properties for the row template to
- * bind; a replacement notifies "content" so the row shows it at once. */
+ * bind; a replacement or a removal notifies "content" and the state's
+ * properties so the row shows it at once. */
 #include "config.h"
 
 #include <glib/gi18n.h>
@@ -28,6 +29,9 @@ enum {
   PROP_TIME,
   PROP_CONTENT,
   PROP_STATE,
+  PROP_MARKED,
+  PROP_STATE_LABEL,
+  PROP_STATE_DESCRIPTION,
   N_PROPS
 };
 static GParamSpec *properties[N_PROPS];
@@ -107,16 +111,63 @@ perch_message_item_get_state (PerchMessageItem *self)
   return self->state;
 }
 
+gboolean
+perch_message_item_get_marked (PerchMessageItem *self)
+{
+  return g_strcmp0 (self->state, "replaced") == 0 || g_strcmp0 (self->state, "removed") == 0;
+}
+
+const char *
+perch_message_item_get_state_label (PerchMessageItem *self)
+{
+  if (g_strcmp0 (self->state, "replaced") == 0)
+    /* Translators: a tag on a message of the History page */
+    return C_("message", "Replaced");
+  if (g_strcmp0 (self->state, "removed") == 0)
+    /* Translators: a tag on a message of the History page */
+    return C_("message", "Removed");
+  return NULL;
+}
+
+const char *
+perch_message_item_get_state_description (PerchMessageItem *self)
+{
+  if (g_strcmp0 (self->state, "replaced") == 0)
+    return _("An administrator replaced this message: its text is the replacement, not what was written.");
+  if (g_strcmp0 (self->state, "removed") == 0)
+    return _("An administrator removed this message: only administrators still see that it was here.");
+  return NULL;
+}
+
+static void
+set_state (PerchMessageItem *self, const char *state, const char *content)
+{
+  g_free (self->content);
+  self->content = g_strdup (content ? content : "");
+  g_free (self->state);
+  self->state = g_strdup (state);
+  g_object_freeze_notify (G_OBJECT (self));
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONTENT]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MARKED]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE_LABEL]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE_DESCRIPTION]);
+  g_object_thaw_notify (G_OBJECT (self));
+}
+
 void
 perch_message_item_replace (PerchMessageItem *self, const char *content)
 {
   g_return_if_fail (PERCH_IS_MESSAGE_ITEM (self));
-  g_free (self->content);
-  self->content = g_strdup (content ? content : "");
-  g_free (self->state);
-  self->state = g_strdup ("replaced");
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONTENT]);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
+  set_state (self, "replaced", content);
+}
+
+void
+perch_message_item_remove (PerchMessageItem *self)
+{
+  g_return_if_fail (PERCH_IS_MESSAGE_ITEM (self));
+  /* The server keeps the message with no text: a tombstone. */
+  set_state (self, "removed", "");
 }
 
 static void
@@ -149,6 +200,16 @@ perch_message_item_get_property (GObject *object, guint prop_id, GValue *value, 
     case PROP_STATE:
       g_value_set_string (value, self->state);
       break;
+    case PROP_MARKED:
+      g_value_set_boolean (value, perch_message_item_get_marked (self));
+      break;
+    case PROP_STATE_LABEL:
+      /* "": the row's label is hidden then, and a label has no NULL text. */
+      g_value_set_string (value, perch_message_item_get_marked (self) ? perch_message_item_get_state_label (self) : "");
+      break;
+    case PROP_STATE_DESCRIPTION:
+      g_value_set_string (value, perch_message_item_get_state_description (self));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -170,6 +231,12 @@ perch_message_item_class_init (PerchMessageItemClass *klass)
                                                   G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   properties[PROP_STATE] = g_param_spec_string ("state", NULL, NULL, NULL,
                                                 G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_MARKED] = g_param_spec_boolean ("marked", NULL, NULL, FALSE,
+                                                  G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_STATE_LABEL] = g_param_spec_string ("state-label", NULL, NULL, NULL,
+                                                      G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_STATE_DESCRIPTION] = g_param_spec_string ("state-description", NULL, NULL, NULL,
+                                                            G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 

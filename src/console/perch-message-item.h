@@ -24,8 +24,17 @@ const char *perch_message_item_get_ts (PerchMessageItem *self);        /* as the
 const char *perch_message_item_get_time (PerchMessageItem *self);      /* local, for people */
 const char *perch_message_item_get_content (PerchMessageItem *self);
 const char *perch_message_item_get_state (PerchMessageItem *self);     /* normal, replaced, removed */
+/* Whether an administrator replaced or removed it. */
+gboolean    perch_message_item_get_marked (PerchMessageItem *self);
+/* "Replaced", "Removed" (translated), NULL for a message as written. */
+const char *perch_message_item_get_state_label (PerchMessageItem *self);
+/* A sentence saying what the mark means, for tooltips and screen readers. */
+const char *perch_message_item_get_state_description (PerchMessageItem *self);
 void        perch_message_item_replace (PerchMessageItem *self, const char *content);
+/* Marks it removed, as the server keeps it: no text, state "removed". */
+void        perch_message_item_remove (PerchMessageItem *self);
 
-/* Properties (read-only, notified): "author", "time", "content", "state". */
+/* Properties (read-only, notified): "author", "time", "content", "state",
+ * "marked", "state-label", "state-description". */
 
 G_END_DECLS
