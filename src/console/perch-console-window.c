@@ -7,6 +7,7 @@
 
 #include "perch-api.h"
 #include "perch-categories-page.h"
+#include "perch-compliance-page.h"
 #include "perch-console-application.h"
 #include "perch-console-window.h"
 #include "perch-history-page.h"
@@ -266,6 +267,7 @@ perch_console_window_class_init (PerchConsoleWindowClass *klass)
   g_type_ensure (PERCH_TYPE_CATEGORIES_PAGE);
   g_type_ensure (PERCH_TYPE_USERS_PAGE);
   g_type_ensure (PERCH_TYPE_HISTORY_PAGE);
+  g_type_ensure (PERCH_TYPE_COMPLIANCE_PAGE);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/org/perch/Console/ui/perch-console-window.ui");
   gtk_widget_class_bind_template_child (widget_class, PerchConsoleWindow, toast_overlay);

@@ -62,6 +62,10 @@ server_thread (gpointer data)
     .sip_listen = "127.0.0.1:0",
     .http_listen = "127.0.0.1:0",
     .demo = TRUE,
+    /* Compliance on, so the console's Compliance page has a queue to show:
+     * the XML adapter writes into <data dir>/compliance, inside the
+     * temporary directory that leaving demo mode removes. */
+    .config = (const char *const[]) { "compliance_enabled=true", NULL },
   };
   PerchServer *server = perch_server_new (&options, &error);
   if (server != NULL)

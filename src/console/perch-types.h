@@ -26,5 +26,7 @@ typedef struct _PerchCategoriesPage     PerchCategoriesPage;
 typedef struct _PerchUsersPage          PerchUsersPage;
 typedef struct _PerchHistoryPage        PerchHistoryPage;
 typedef struct _PerchMessageItem        PerchMessageItem;
+typedef struct _PerchCompliancePage     PerchCompliancePage;
+typedef struct _PerchComplianceEvent    PerchComplianceEvent;
 
 G_END_DECLS
