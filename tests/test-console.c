@@ -2,7 +2,7 @@
 /* test-console.c: perch-console against its own embedded demo server, under
  * a virtual display: connecting (demo mode, the connect form, an untrusted
  * certificate), the application's windows, and the Pool, Rooms, Categories
- * and Users pages. Each case drives the window as a user would (actions,
+ * and Users pages, and the people picker's users, groups and domains. Each case drives the window as a user would (actions,
  * entries, the people picker), checks what its widgets show and, with HTTP
  * requests of its own, what the server now holds; then closes the window and
  * checks that the window, the connection and the demo server's data are all
@@ -508,6 +508,135 @@ test_categories_page (PerchConsoleFixture *f, gconstpointer data)
   perch_test_save_screenshot (GTK_WIDGET (f->window), "categories");
 }
 
+typedef struct {
+  PerchPeoplePicker *picker;
+  const char        *uri;
+} PrincipalWanted;
+
+static gboolean
+results_have (gpointer data)
+{
+  PrincipalWanted *wanted = data;
+  GListModel *results = perch_people_picker_get_results (wanted->picker);
+  for (guint i = 0; i < g_list_model_get_n_items (results); i++)
+    {
+      g_autoptr(PerchPrincipal) principal = g_list_model_get_item (results, i);
+      if (g_strcmp0 (perch_principal_get_uri (principal), wanted->uri) == 0)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static gboolean
+picker_settled (gpointer data)
+{
+  return !perch_people_picker_get_searching (data);
+}
+
+/* Opens EDITOR's picker and searches TEXT; waits for the answer. */
+static PerchPeoplePicker *
+search_picker (PerchPeopleEditor *editor, const char *text)
+{
+  gtk_menu_button_popup (GTK_MENU_BUTTON (perch_test_get_by_id (GTK_WIDGET (editor), "add_button")));
+  PerchPeoplePicker *picker = perch_people_editor_get_picker (editor);
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (picker)));
+  gtk_editable_set_text (GTK_EDITABLE (perch_test_get_by_id (GTK_WIDGET (picker), "search_entry")), text);
+  perch_people_picker_search (picker, text);
+  g_assert_true (perch_test_wait (picker_settled, picker, TIMEOUT_MS));
+  return picker;
+}
+
+/* Activates the result row of URI, as a click does. */
+static void
+pick_result (PerchPeoplePicker *picker, const char *uri)
+{
+  PrincipalWanted wanted = { picker, uri };
+  g_assert_true (perch_test_wait (results_have, &wanted, TIMEOUT_MS));
+  GListModel *results = perch_people_picker_get_results (picker);
+  GtkListBox *list = GTK_LIST_BOX (perch_test_get_by_id (GTK_WIDGET (picker), "results_list"));
+  for (guint i = 0; i < g_list_model_get_n_items (results); i++)
+    {
+      g_autoptr(PerchPrincipal) principal = g_list_model_get_item (results, i);
+      if (g_strcmp0 (perch_principal_get_uri (principal), uri) == 0)
+        {
+          gtk_widget_activate (GTK_WIDGET (gtk_list_box_get_row_at_index (list, (int) i)));
+          return;
+        }
+    }
+  g_assert_not_reached ();
+}
+
+/* Waits until the server's category NAME lists PRINCIPAL in MEMBER. */
+static void
+assert_category_lists (PerchConsoleFixture *f, const char *name, const char *member, const char *principal)
+{
+  g_autofree char *path = g_strconcat ("/categories/", name, NULL);
+  for (gint64 end = g_get_monotonic_time () + TIMEOUT_MS * 1000; g_get_monotonic_time () < end;)
+    {
+      g_autoptr(JsonNode) node = perch_test_console_get (f, path);
+      g_auto(GStrv) list = perch_json_get_strv (json_node_get_object (node), member);
+      if (g_strv_contains ((const char *const *) list, principal))
+        return;
+    }
+  g_error ("the server's %s of %s never listed %s", member, name, principal);
+}
+
+/* A category's allowed members are chosen from everybody in the pool, not
+ * from the users it already allows: Alice, whom Board does not allow (its
+ * eligible list says so), is offered and added. The pickers offer groups
+ * and domains, each shown by its kind: a group made over HTTP is picked
+ * into Board's allowed members, and the server holds "group:testers".
+ * Creators stay bound to the users Board allows: Bob, denied in Board, is
+ * not offered, Alice now is, and so is the group. */
+static void
+test_category_pickers (PerchConsoleFixture *f, gconstpointer data)
+{
+  guint status = 0;
+  g_autoptr(JsonNode) group = perch_test_console_http (f, "PUT", "/groups/testers",
+                                    "{\"members\":[\"sip:alice@example.test\",\"sip:bob@example.test\"]}", &status);
+  g_assert_cmpuint (status, ==, 201);
+  g_autoptr(JsonNode) eligible = perch_test_console_get (f, "/categories/Board/eligible?text=alice");
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (json_node_get_object (eligible), "items")),
+                    ==, 0);
+
+  perch_console_window_show_page (f->window, "categories");
+  PerchCategoriesPage *page = PERCH_CATEGORIES_PAGE (perch_console_window_get_page (f->window, "categories"));
+  g_assert_true (perch_test_wait (categories_page_loaded, page, TIMEOUT_MS));
+  g_assert_true (perch_categories_page_select (page, "Board"));
+  PerchPeopleEditor *allowed = PERCH_PEOPLE_EDITOR (perch_test_get_by_id (GTK_WIDGET (page), "allowed_editor"));
+  PerchPeopleEditor *creators = PERCH_PEOPLE_EDITOR (perch_test_get_by_id (GTK_WIDGET (page), "creators_editor"));
+
+  PerchPeoplePicker *picker = search_picker (allowed, "alice");
+  pick_result (picker, "sip:alice@example.test");
+  assert_category_lists (f, "Board", "allowed", "sip:alice@example.test");
+
+  /* Users, groups and domains, told apart by their kind. */
+  picker = search_picker (allowed, "e");
+  PrincipalWanted testers = { picker, "group:testers" }, domain = { picker, "domain:example.test" };
+  g_assert_true (results_have (&testers));
+  g_assert_true (results_have (&domain));
+  GtkWidget *results = perch_test_get_by_id (GTK_WIDGET (picker), "results_list");
+  perch_test_assert_shows (results, (const char *const[]) { "Alice", "alice@example.test", "User", "testers", "Group",
+                                                            "example.test", "Domain", NULL });
+  perch_test_save_screenshot (GTK_WIDGET (picker), "people-picker-kinds");
+  picker = search_picker (allowed, "group:test");
+  g_assert_cmpuint (g_list_model_get_n_items (perch_people_picker_get_results (picker)), ==, 1);
+  pick_result (picker, "group:testers");
+  assert_category_lists (f, "Board", "allowed", "group:testers");
+  perch_test_assert_shows (GTK_WIDGET (allowed), (const char *const[]) { "group:testers", "Group", NULL });
+
+  picker = search_picker (creators, "bob");
+  PrincipalWanted bob = { picker, "sip:bob@example.test" };
+  g_assert_false (results_have (&bob));
+  picker = search_picker (creators, "alice");
+  PrincipalWanted alice = { picker, "sip:alice@example.test" };
+  g_assert_true (results_have (&alice));
+  picker = search_picker (creators, "testers");
+  testers.picker = picker;
+  g_assert_true (results_have (&testers));
+  gtk_popover_popdown (GTK_POPOVER (picker));
+}
+
 /* ---- users and policies ------------------------------------------------------ */
 
 static gboolean
@@ -633,6 +762,7 @@ main (int argc, char *argv[])
   perch_test_console_add ("add-member", NULL, test_add_member);
   perch_test_console_add ("pool-page", NULL, test_pool_page);
   perch_test_console_add ("categories-page", NULL, test_categories_page);
+  perch_test_console_add ("category-pickers", NULL, test_category_pickers);
   perch_test_console_add ("users-page", NULL, test_users_page);
   perch_test_console_add ("disconnect", NULL, test_disconnect);
 

@@ -164,13 +164,21 @@ update_editor (PerchCategoriesPage *self)
   struct { PerchPeopleEditor *editor; const char *member; } lists[] = {
     { self->allowed_editor, "allowed" }, { self->denied_editor, "denied" }, { self->creators_editor, "creators" },
   };
-  g_autofree char *path = g_strdup_printf ("/categories/%s/eligible", self->selected);
   for (guint i = 0; i < G_N_ELEMENTS (lists); i++)
     {
       g_auto(GStrv) people = perch_json_get_strv (category, lists[i].member);
       perch_people_editor_set_people (lists[i].editor, (const char *const *) people);
-      perch_people_editor_set_source (lists[i].editor, api_of (self), path);
     }
+  /* Allowed and denied members are what makes someone eligible in the
+   * category, so they are chosen from everybody in the pool. A creator
+   * becomes the manager of the rooms they make, and a manager must be
+   * allowed: creators are chosen from the category's eligible users. Each
+   * picker offers groups and domains too. */
+  g_autofree char *escaped = perch_api_escape (self->selected);
+  g_autofree char *path = g_strdup_printf ("/categories/%s/eligible", escaped);
+  perch_people_editor_set_source_everyone (self->allowed_editor, api_of (self));
+  perch_people_editor_set_source_everyone (self->denied_editor, api_of (self));
+  perch_people_editor_set_source (self->creators_editor, api_of (self), path);
   self->updating = FALSE;
 }
 

@@ -6,6 +6,7 @@
 
 #include "perch-people-editor.h"
 #include "perch-people-picker.h"
+#include "perch-principal.h"
 #include "perch-room-item.h"
 
 struct _PerchPeopleEditor {
@@ -48,11 +49,13 @@ static GtkWidget *
 create_row (gpointer item, gpointer user_data)
 {
   const char *principal = gtk_string_object_get_string (item);
+  PerchPrincipalKind kind = perch_principal_kind_of (principal);
   GtkWidget *row = adw_action_row_new ();
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), perch_principal_display (principal));
   adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
-  adw_action_row_set_icon_name (ADW_ACTION_ROW (row), g_str_has_prefix (principal, "sip:")
-                                                      ? "avatar-default-symbolic" : "system-users-symbolic");
+  adw_action_row_set_icon_name (ADW_ACTION_ROW (row), perch_principal_kind_icon (kind));
+  if (kind != PERCH_PRINCIPAL_USER)
+    adw_action_row_set_subtitle (ADW_ACTION_ROW (row), perch_principal_kind_label (kind));
 
   GtkWidget *remove = gtk_button_new_from_icon_name ("list-remove-symbolic");
   gtk_widget_set_valign (remove, GTK_ALIGN_CENTER);
@@ -100,6 +103,13 @@ perch_people_editor_set_source (PerchPeopleEditor *self, PerchApi *api, const ch
 {
   g_return_if_fail (PERCH_IS_PEOPLE_EDITOR (self));
   perch_people_picker_set_source (self->picker, api, path);
+}
+
+void
+perch_people_editor_set_source_everyone (PerchPeopleEditor *self, PerchApi *api)
+{
+  g_return_if_fail (PERCH_IS_PEOPLE_EDITOR (self));
+  perch_people_picker_set_source_everyone (self->picker, api);
 }
 
 PerchPeoplePicker *

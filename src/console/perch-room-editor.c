@@ -124,8 +124,10 @@ update_privacy_subtitle (PerchRoomEditor *self)
   adw_action_row_set_subtitle (ADW_ACTION_ROW (self->privacy_row), text);
 }
 
-/* Where the people pickers search: the room's own route while it stays in
- * its category, the category's for a new room or a move. */
+/* Where the people pickers search: the users the category allows (the
+ * room's own route while it stays in its category, the category's for a
+ * new room or a move); the pickers offer groups and domains too, which the
+ * category bounds when they are used. */
 static void
 update_people_source (PerchRoomEditor *self)
 {
