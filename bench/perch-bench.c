@@ -8,8 +8,10 @@
  * is measured is the server. Prints a table and, with --json, the same
  * figures as JSON.
  *
- *   perch-bench [--scenario signin|fanout|history|durable|all] [options]
- */
+ *   perch-bench [--scenario signin|fanout|history|durable|search|all] [options]
+ *
+ * What the scenarios share (options, the server, figures) is declared in
+ * perch-bench.h for the scenarios in files of their own. */
 #include "config.h"
 
 #include <errno.h>
@@ -22,49 +24,24 @@
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 
+#include "perch-bench.h"
 #include "perch-bench-lean.h"
 #include "perch-common.h"
 #include "perch-sip-digest.h"
 #include "perch-store.h"
 
-#define DOMAIN "example.test"
-
-typedef struct {
-  char    *perchd;
-  char    *scenario;
-  gint     users;          /* accounts to seed */
-  gint     sessions;       /* sign-in storm: concurrent sessions */
-  gint     window;         /* sign-ins in flight at once */
-  gint     room_size;      /* fan-out: sessions per room */
-  gint     rooms;          /* fan-out: rooms */
-  gint     posts;          /* fan-out: posts per room */
-  gint     rate;           /* fan-out: posts per second overall */
-  gint     history_msgs;   /* history: messages in the room */
-  gint     history_clients;
-  gint     seconds;        /* history: duration */
-  char    *json;
-  gboolean keep;
-} Options;
-
-static Options opt = {
+Options opt = {
   .users = 1000, .sessions = 2000, .window = 200, .room_size = 150, .rooms = 2, .posts = 200,
   .rate = 1000, .history_msgs = 100000, .history_clients = 20, .seconds = 5,
 };
 
-static JsonBuilder *results;
+JsonBuilder *results;
 
 /* The durable-posts scenario's own parameters. */
 static gint durable_posters = 100;   /* posting sessions, a room each */
 static gint durable_window = 8;      /* posts in flight per poster */
 
 /* ---- the server under test --------------------------------------------------- */
-
-typedef struct {
-  GSubprocess *proc;
-  char        *dir;
-  guint16      sip_port;
-  GPid         pid;
-} Server;
 
 static gboolean
 seed (const char *dir, GError **error)
@@ -78,15 +55,20 @@ seed (const char *dir, GError **error)
       !perch_store_config_set (store, "commands_per_second", "10000000", error) ||
       !perch_store_config_set (store, "participant_update_limit", "75", error))
     return FALSE;
+  /* In one transaction: one fsync, not one per user. */
+  g_autoptr(GPtrArray) users = g_ptr_array_new_with_free_func ((GDestroyNotify) perch_user_free);
   for (int i = 0; i < opt.users; i++)
     {
-      g_autofree char *uri = g_strdup_printf ("sip:u%d@" DOMAIN, i);
       g_autofree char *account = g_strdup_printf ("u%d@" DOMAIN, i);
-      g_autofree char *ha1 = perch_digest_ha1 (account, DOMAIN, "bench-password");
-      PerchUser user = { .uri = uri, .display_name = (char *) "", .ha1 = ha1, .enabled = 1 };
-      if (!perch_store_user_put (store, &user, error))
-        return FALSE;
+      PerchUser *user = g_new0 (PerchUser, 1);
+      user->uri = g_strdup_printf ("sip:u%d@" DOMAIN, i);
+      user->display_name = g_strdup ("");
+      user->ha1 = perch_digest_ha1 (account, DOMAIN, "bench-password");
+      user->enabled = 1;
+      g_ptr_array_add (users, user);
     }
+  if (!perch_store_users_put (store, (const PerchUser *const *) users->pdata, users->len, error))
+    return FALSE;
   g_autoptr(GPtrArray) allowed = g_ptr_array_new ();
   g_ptr_array_add (allowed, (char *) "domain:" DOMAIN);
   g_autoptr(GPtrArray) none = g_ptr_array_new ();
@@ -130,10 +112,12 @@ seed (const char *dir, GError **error)
             return FALSE;
         }
     }
+  if (bench_search_seeding && !bench_search_seed (store, error))
+    return FALSE;
   return TRUE;
 }
 
-static gboolean
+gboolean
 server_start (Server *s, GError **error)
 {
   s->dir = g_dir_make_tmp ("perch-bench-XXXXXX", error);
@@ -161,7 +145,7 @@ server_start (Server *s, GError **error)
   return TRUE;
 }
 
-static void
+void
 server_stop (Server *s)
 {
   if (s->proc)
@@ -191,7 +175,7 @@ server_rss_kib (Server *s)
   return p ? g_ascii_strtoll (p + 6, NULL, 10) : 0;
 }
 
-static double
+double
 server_cpu_s (Server *s)
 {
   g_autofree char *path = g_strdup_printf ("/proc/%d/stat", s->pid);
@@ -213,7 +197,7 @@ cmp_double (gconstpointer a, gconstpointer b)
   return x < y ? -1 : x > y;
 }
 
-static double
+double
 percentile (GArray *samples, double p)
 {
   if (samples->len == 0)
@@ -223,7 +207,7 @@ percentile (GArray *samples, double p)
   return g_array_index (samples, double, i);
 }
 
-static void
+void
 figure (const char *name, double value, const char *unit)
 {
   g_print ("  %-44s %14.2f %s\n", name, value, unit);
@@ -233,13 +217,8 @@ figure (const char *name, double value, const char *unit)
 
 /* ---- the lean clients ------------------------------------------------------------------ */
 
-/* Sessions signed in through the lean engine; slot i signs in as
- * u<i % users> and is found again through its client data. */
-typedef struct {
-  LeanLoop    *loop;
-  LeanClient **clients;   /* by slot; NULL when it failed */
-  guint        n, next, in_flight, ready, failed;
-} Crowd;
+/* Crowd (perch-bench.h): slot i signs in as u<i % users> and is found
+ * again through its client data. */
 
 static guint
 slot_of (LeanClient *c)
@@ -261,8 +240,7 @@ crowd_ready (LeanClient *c, gboolean ok, gpointer data)
     }
 }
 
-/* Signs N sessions in, WINDOW at a time; returns the seconds it took. */
-static double
+double
 crowd_sign_in (Crowd *crowd, Server *s, guint n)
 {
   crowd->loop = lean_loop_new (s->sip_port, DOMAIN, "bench-password");
@@ -294,7 +272,7 @@ crowd_sign_in (Crowd *crowd, Server *s, guint n)
   return secs;
 }
 
-static void
+void
 crowd_free (Crowd *crowd)
 {
   for (guint i = 0; i < crowd->n; i++)
@@ -304,9 +282,7 @@ crowd_free (Crowd *crowd)
   g_free (crowd->clients);
 }
 
-/* Iterates until DONE (or DEADLINE), calling TICK, if any, before each
- * iteration. */
-static void
+void
 crowd_run (Crowd *crowd, gboolean (*done) (gpointer), void (*tick) (gpointer), gpointer data, gint64 deadline)
 {
   while (!done (data) && g_get_monotonic_time () < deadline)
@@ -811,7 +787,7 @@ main (int argc, char **argv)
 {
   const GOptionEntry entries[] = {
     { "perchd", 0, 0, G_OPTION_ARG_FILENAME, &opt.perchd, "The server to measure (default: the one built beside this)", "PATH" },
-    { "scenario", 's', 0, G_OPTION_ARG_STRING, &opt.scenario, "signin, fanout, history, durable or all (default all)", "NAME" },
+    { "scenario", 's', 0, G_OPTION_ARG_STRING, &opt.scenario, "signin, fanout, history, durable, search or all (default all)", "NAME" },
     { "users", 0, 0, G_OPTION_ARG_INT, &opt.users, "Accounts to seed (1000)", "N" },
     { "sessions", 0, 0, G_OPTION_ARG_INT, &opt.sessions, "Sign-in storm: sessions (2000)", "N" },
     { "window", 0, 0, G_OPTION_ARG_INT, &opt.window, "Sign-ins in flight at once (200)", "N" },
@@ -830,6 +806,7 @@ main (int argc, char **argv)
   };
   g_autoptr(GOptionContext) context = g_option_context_new ("- measure perchd");
   g_option_context_add_main_entries (context, entries, NULL);
+  g_option_context_add_main_entries (context, bench_search_entries, NULL);
   g_autoptr(GError) error = NULL;
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {
@@ -864,6 +841,8 @@ main (int argc, char **argv)
     scenario_history ();
   if (all || g_str_equal (opt.scenario, "durable"))
     scenario_durable ();
+  if (all || g_str_equal (opt.scenario, "search"))
+    scenario_search ();
   json_builder_end_object (results);
   if (opt.json)
     {

@@ -7,6 +7,7 @@
 
 #include "perch-admin.h"
 #include "perch-channel-private.h"
+#include "perch-room-index.h"
 #include "perch-sip-digest.h"
 
 #define MAX_NAME        256
@@ -861,7 +862,7 @@ perch_admin_room_create (PerchChannel *channel, const PerchPrincipal *actor, con
   PerchRoom *r = g_hash_table_lookup (channel->rooms, info->id);
   g_assert (r == NULL);
   r = _perch_channel_room_new (channel, perch_room_info_copy (info));
-  g_hash_table_insert (channel->rooms, r->info->id, r);
+  _perch_channel_room_add (channel, r);
   audit (channel, actor, "room.create", info->id, info->name);
   invite (channel, r, info->members);
   return view_of (r);
@@ -958,7 +959,9 @@ perch_admin_room_update (PerchChannel *channel, const PerchPrincipal *actor, con
     return NULL;
   if (!perch_store_room_update (channel->store, next, error))
     return NULL;
-  /* In place: sessions and the id key point into the room. */
+  /* In place: sessions and the id key point into the room. Out of the
+   * search index while its name and text change. */
+  perch_room_index_remove (channel->index, r);
   char *id = r->info->id;
   r->info->id = NULL;
   perch_room_info_free (r->info);
@@ -968,6 +971,8 @@ perch_admin_room_update (PerchChannel *channel, const PerchPrincipal *actor, con
   r->cat = cat;
   g_free (r->folded);
   r->folded = _perch_room_fold_text (r->info);
+  g_clear_pointer (&r->chanib_head, g_free);
+  perch_room_index_add (channel->index, r);
   if (patch->members_add || patch->members_remove || patch->managers_add || patch->managers_remove ||
       patch->presenters_add || patch->presenters_remove)
     g_string_append (changes, " lists");
@@ -989,7 +994,7 @@ perch_admin_room_delete (PerchChannel *channel, const PerchPrincipal *actor, con
   g_autofree char *name = g_strdup (r->info->name);
   while (r->sessions->len > 0)
     force_part (channel, g_ptr_array_index (r->sessions, 0), r);
-  g_hash_table_remove (channel->rooms, id);
+  _perch_channel_room_remove (channel, id);
   audit (channel, actor, "room.delete", id, name);
   return TRUE;
 }

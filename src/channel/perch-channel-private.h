@@ -12,13 +12,18 @@ typedef struct {
   PerchCategory *cat;          /* borrowed from channel->categories */
   char          *uri;          /* ma-chan://domain/id, spelled one way always */
   char          *folded;       /* casefolded "name\ndescription", for search */
+  char          *chanib_head;  /* "<chanib name=.. description=.. uri=..", escaped once; NULL until
+                                * first needed, cleared when the name or description changes */
   GPtrArray     *sessions;     /* joined PerchSession*, not owned */
   GHashTable    *participants; /* user uri -> sessions of that user joined */
   GQueue         recent;       /* PerchMessage*, oldest first, at most PERCH_HISTORY_CACHE */
   gboolean       recent_loaded;
   gboolean       recent_complete; /* the cache holds every message the room has */
   PerchRoomStats stats;        /* kept current on every stored post */
+  guint          index_slot;   /* in channel->index, + 1; 0 when not indexed */
 } PerchRoom;
+
+typedef struct _PerchRoomIndex PerchRoomIndex;  /* perch-room-index.h */
 
 struct _PerchSession {
   int                          ref;
@@ -39,6 +44,7 @@ struct _PerchChannel {
   PerchChannelConfig config;
   GHashTable        *categories;   /* gint64* id -> PerchCategory* */
   GHashTable        *rooms;        /* id -> PerchRoom* */
+  PerchRoomIndex    *index;        /* the same rooms in name order, and their text's trigrams */
   GHashTable        *user_groups;  /* user uri -> set of group names */
   GHashTable        *sessions;     /* set of PerchSession* */
   GHashTable        *principals;   /* uri -> PerchPrincipal*, for the admin paths */
@@ -75,6 +81,10 @@ void       _perch_channel_append_join_data (PerchChannel *channel, PerchSession 
 GPtrArray *_perch_channel_history (PerchChannel *channel, PerchRoom *room, gint64 before, guint count, GError **error);
 void       _perch_channel_reload_config (PerchChannel *channel);
 PerchRoom *_perch_channel_room_new (PerchChannel *channel, PerchRoomInfo *info);
+/* Puts ROOM in the directory (channel->rooms and the search index). */
+void       _perch_channel_room_add (PerchChannel *channel, PerchRoom *room);
+/* Takes the room with ID out of the directory and frees it. */
+void       _perch_channel_room_remove (PerchChannel *channel, const char *id);
 char      *_perch_room_fold_text (const PerchRoomInfo *info);
 void       _perch_channel_refresh_stats (PerchChannel *channel, PerchRoom *room);
 void       _perch_channel_refresh_all_stats (PerchChannel *channel);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "perch-channel-private.h"
+#include "perch-room-index.h"
 
 /* ---- rooms and the directory ------------------------------------------ */
 
@@ -15,6 +16,7 @@ room_free (PerchRoom *room)
   perch_room_info_free (room->info);
   g_free (room->uri);
   g_free (room->folded);
+  g_free (room->chanib_head);
   g_ptr_array_unref (room->sessions);
   g_hash_table_unref (room->participants);
   g_queue_clear_full (&room->recent, (GDestroyNotify) perch_message_free);
@@ -41,6 +43,23 @@ _perch_channel_room_new (PerchChannel *channel, PerchRoomInfo *info)
   room->participants = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_queue_init (&room->recent);
   return room;
+}
+
+void
+_perch_channel_room_add (PerchChannel *channel, PerchRoom *room)
+{
+  g_hash_table_insert (channel->rooms, room->info->id, room);
+  perch_room_index_add (channel->index, room);
+}
+
+void
+_perch_channel_room_remove (PerchChannel *channel, const char *id)
+{
+  PerchRoom *room = g_hash_table_lookup (channel->rooms, id);
+  if (room == NULL)
+    return;
+  perch_room_index_remove (channel->index, room);
+  g_hash_table_remove (channel->rooms, id);
 }
 
 PerchRoom *
@@ -352,9 +371,9 @@ load_directory (PerchChannel *channel, GError **error)
     {
       PerchRoomInfo *info = g_ptr_array_index (rooms, i);
       g_ptr_array_index (rooms, i) = NULL;
-      PerchRoom *room = _perch_channel_room_new (channel, info);
-      g_hash_table_insert (channel->rooms, info->id, room);
+      _perch_channel_room_add (channel, _perch_channel_room_new (channel, info));
     }
+  perch_room_index_sort (channel->index);
   g_autoptr(GHashTable) stats = perch_store_room_stats (channel->store, error);
   if (stats == NULL)
     return FALSE;
@@ -391,6 +410,7 @@ perch_channel_new (PerchStore *store, PerchCommitter *committer, GError **error)
   channel->categories = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL,
                                                (GDestroyNotify) perch_category_free);
   channel->rooms = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) room_free);
+  channel->index = perch_room_index_new ();
   channel->user_groups = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                                 (GDestroyNotify) g_hash_table_unref);
   channel->sessions = g_hash_table_new (g_direct_hash, g_direct_equal);
@@ -420,6 +440,8 @@ perch_channel_free (PerchChannel *channel)
     perch_channel_close_session (channel, l->data);
   g_list_free (sessions);
   g_hash_table_unref (channel->sessions);
+  /* The index borrows the rooms: it goes first. */
+  g_clear_pointer (&channel->index, perch_room_index_free);
   g_hash_table_unref (channel->rooms);
   g_hash_table_unref (channel->categories);
   g_hash_table_unref (channel->principals);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "perch-channel-private.h"
+#include "perch-room-index.h"
 
 #define MAX_BJOIN      100       /* rooms in one bjoin */
 #define MAX_PREF_BYTES (64 * 1024)
@@ -74,31 +75,47 @@ getserverinfo_command (PerchChannel *channel, PerchSession *session, PerchXccosI
   return TRUE;
 }
 
+static const char *
+true_false (gboolean b)
+{
+  return b ? "true" : "false";
+}
+
+/* A chanib of ROOM; with DETAILS, what chansrch answers (participants,
+ * visibility, the category's settings). A search answer holds up to
+ * searchLimit of these, so the escaped attributes are built once per room
+ * and the rest is appended without printf. */
 static void
 append_chanib (PerchChannel *channel, PerchRoom *room, GString *out, gboolean details)
 {
-  g_string_append (out, "<chanib");
-  perch_xml_attr_append (out, "name", room->info->name);
-  perch_xml_attr_append (out, "description", room->info->description ? room->info->description : "");
-  perch_xml_attr_append (out, "uri", room->uri);
+  if (room->chanib_head == NULL)
+    {
+      GString *head = g_string_new ("<chanib");
+      perch_xml_attr_append (head, "name", room->info->name);
+      perch_xml_attr_append (head, "description", room->info->description ? room->info->description : "");
+      perch_xml_attr_append (head, "uri", room->uri);
+      room->chanib_head = g_string_free (head, FALSE);
+    }
+  g_string_append (out, room->chanib_head);
   if (!details)
     {
       g_string_append (out, "/>");
       return;
     }
   gboolean invite = room->info->invitations && room->cat && room->cat->invitations;
-  g_string_append_printf (out,
-                          "><info id=\"urn:parlano:ma:info:ucnt\">%u</info>"
-                          "<info id=\"urn:parlano:ma:info:visibilty\">%s</info>"
-                          "<prop id=\"urn:parlano:ma:prop:filepost\">%s</prop>"
-                          "<prop id=\"urn:parlano:ma:prop:invite\">%s</prop>"
-                          "<prop id=\"urn:parlano:ma:prop:logged\">%s</prop>"
-                          "</chanib>",
-                          g_hash_table_size (room->participants),
-                          room->info->privacy == PERCH_PRIVACY_OPEN ? "public" : "private",
-                          room->cat && room->cat->file_upload ? "true" : "false",
-                          invite ? "true" : "false",
-                          room->cat == NULL || room->cat->chat_history ? "true" : "false");
+  char count[16];
+  g_snprintf (count, sizeof count, "%u", g_hash_table_size (room->participants));
+  g_string_append (out, "><info id=\"urn:parlano:ma:info:ucnt\">");
+  g_string_append (out, count);
+  g_string_append (out, "</info><info id=\"urn:parlano:ma:info:visibilty\">");
+  g_string_append (out, room->info->privacy == PERCH_PRIVACY_OPEN ? "public" : "private");
+  g_string_append (out, "</info><prop id=\"urn:parlano:ma:prop:filepost\">");
+  g_string_append (out, true_false (room->cat && room->cat->file_upload));
+  g_string_append (out, "</prop><prop id=\"urn:parlano:ma:prop:invite\">");
+  g_string_append (out, true_false (invite));
+  g_string_append (out, "</prop><prop id=\"urn:parlano:ma:prop:logged\">");
+  g_string_append (out, true_false (room->cat == NULL || room->cat->chat_history));
+  g_string_append (out, "</prop></chanib>");
 }
 
 static int
@@ -106,6 +123,36 @@ compare_rooms_by_name (gconstpointer a, gconstpointer b)
 {
   const PerchRoom *ra = *(PerchRoom *const *) a, *rb = *(PerchRoom *const *) b;
   return g_utf8_collate (ra->info->name, rb->info->name);
+}
+
+/* A chansrch answer as it is built: rooms the searcher may find, in name
+ * order, until the limit or the byte budget is reached. */
+typedef struct {
+  PerchChannel *channel;
+  PerchSession *session;
+  GString      *reply;
+  guint         count;
+} SearchAnswer;
+
+/* The answer must fit one SIP body (which clients, and perchd's own
+ * client, refuse beyond PERCH_XCCOS_MAX_BODY) with the envelope around it:
+ * at most searchLimit rooms, and fewer when they would not fit. */
+#define SEARCH_REPLY_BUDGET (PERCH_XCCOS_MAX_BODY - 8 * 1024)
+
+static gboolean
+search_visit (PerchRoom *room, gpointer data)
+{
+  SearchAnswer *a = data;
+  if (!perch_policy_can_find (&a->session->who, room->info, room->cat, NULL))
+    return TRUE;
+  gsize before = a->reply->len;
+  append_chanib (a->channel, room, a->reply, TRUE);
+  if (a->reply->len > SEARCH_REPLY_BUDGET)
+    {
+      g_string_truncate (a->reply, before);
+      return FALSE;
+    }
+  return ++a->count < a->channel->config.search_limit;
 }
 
 static gboolean
@@ -124,22 +171,9 @@ chansrch_command (PerchChannel *channel, PerchSession *session, PerchXccosItem *
       return FALSE;
     }
   g_autofree char *folded = g_utf8_casefold (criteria ? criteria : "", -1);
-  g_autoptr(GPtrArray) hits = g_ptr_array_new ();
-  GHashTableIter iter;
-  gpointer value;
-  g_hash_table_iter_init (&iter, channel->rooms);
-  while (g_hash_table_iter_next (&iter, NULL, &value))
-    {
-      PerchRoom *room = value;
-      if (*folded && strstr (room->folded, folded) == NULL)
-        continue;
-      if (!perch_policy_can_find (&session->who, room->info, room->cat, NULL))
-        continue;
-      g_ptr_array_add (hits, room);
-    }
-  g_ptr_array_sort (hits, compare_rooms_by_name);
-  for (guint i = 0; i < hits->len && i < channel->config.search_limit; i++)
-    append_chanib (channel, g_ptr_array_index (hits, i), reply, TRUE);
+  SearchAnswer answer = { channel, session, reply, 0 };
+  if (channel->config.search_limit > 0)
+    perch_room_index_search (channel->index, folded, search_visit, &answer);
   return TRUE;
 }
 
