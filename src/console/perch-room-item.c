@@ -1,6 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* perch-room-item.c: the room's JSON with typed getters. The lists are parsed
- * once, when the item is made, since rows read them on every bind. */
+/* perch-room-item.c: one room of GET /rooms, with typed getters.
+ *
+ * The Rooms page may hold 100,000 of these, so an item keeps only the
+ * fields the console reads, copied out of the JSON when it is made (the
+ * parsed JsonObject would cost several kilobytes a room). Values drawn
+ * from small sets (privacy, type, invitations, category) are interned. */
 #include "config.h"
 
 #include <glib/gi18n.h>
@@ -11,7 +15,18 @@
 struct _PerchRoomItem {
   GObject     parent_instance;
 
-  JsonObject *json;
+  char       *id;
+  char       *uri;
+  char       *name;
+  char       *description;
+  const char *category;       /* interned */
+  const char *privacy;        /* interned */
+  const char *type;           /* interned */
+  const char *invitations;    /* interned */
+  char       *addin;          /* NULL: none */
+  char       *last_post;      /* NULL: never */
+  gint64      messages;
+  gboolean    disabled;
   char      **members;
   char      **managers;
   char      **presenters;
@@ -24,7 +39,12 @@ perch_room_item_finalize (GObject *object)
 {
   PerchRoomItem *self = PERCH_ROOM_ITEM (object);
 
-  json_object_unref (self->json);
+  g_free (self->id);
+  g_free (self->uri);
+  g_free (self->name);
+  g_free (self->description);
+  g_free (self->addin);
+  g_free (self->last_post);
   g_strfreev (self->members);
   g_strfreev (self->managers);
   g_strfreev (self->presenters);
@@ -43,66 +63,73 @@ perch_room_item_init (PerchRoomItem *self)
 {
 }
 
+/* A list with no entries is NULL: most rooms have empty lists. */
+static char **
+dup_list (JsonObject *obj, const char *member)
+{
+  char **list = perch_json_get_strv (obj, member);
+  if (list != NULL && list[0] == NULL)
+    g_clear_pointer (&list, g_strfreev);
+  return list;
+}
+
 PerchRoomItem *
 perch_room_item_new (JsonObject *obj)
 {
   g_return_val_if_fail (obj != NULL, NULL);
   PerchRoomItem *self = g_object_new (PERCH_TYPE_ROOM_ITEM, NULL);
-  self->json = json_object_ref (obj);
-  self->members = perch_json_get_strv (obj, "members");
-  self->managers = perch_json_get_strv (obj, "managers");
-  self->presenters = perch_json_get_strv (obj, "presenters");
+  self->id = g_strdup (perch_json_get_string (obj, "id", ""));
+  self->uri = g_strdup (perch_json_get_string (obj, "uri", ""));
+  self->name = g_strdup (perch_json_get_string (obj, "name", ""));
+  self->description = g_strdup (perch_json_get_string (obj, "description", ""));
+  self->category = g_intern_string (perch_json_get_string (obj, "category", ""));
+  self->privacy = g_intern_string (perch_json_get_string (obj, "privacy", "closed"));
+  self->type = g_intern_string (perch_json_get_string (obj, "type", "normal"));
+  self->invitations = g_intern_string (perch_json_get_string (obj, "invitations", "inherit"));
+  self->addin = g_strdup (perch_json_get_string (obj, "addin", NULL));
+  self->last_post = g_strdup (perch_json_get_string (obj, "last_post", NULL));
+  self->messages = perch_json_get_int (obj, "messages", 0);
+  self->disabled = perch_json_get_bool (obj, "disabled", FALSE);
+  self->members = dup_list (obj, "members");
+  self->managers = dup_list (obj, "managers");
+  self->presenters = dup_list (obj, "presenters");
   return self;
 }
 
-JsonObject *
-perch_room_item_get_json (PerchRoomItem *self)
-{
-  return self->json;
-}
+#define GETTER(type, fn, field) \
+  type fn (PerchRoomItem *self) { return self->field; }
 
-#define STRING_GETTER(fn, member, fallback) \
-  const char *fn (PerchRoomItem *self) { return perch_json_get_string (self->json, member, fallback); }
+GETTER (const char *, perch_room_item_get_id, id)
+GETTER (const char *, perch_room_item_get_uri, uri)
+GETTER (const char *, perch_room_item_get_name, name)
+GETTER (const char *, perch_room_item_get_description, description)
+GETTER (const char *, perch_room_item_get_category, category)
+GETTER (const char *, perch_room_item_get_privacy, privacy)
+GETTER (const char *, perch_room_item_get_room_type, type)
+GETTER (const char *, perch_room_item_get_invitations, invitations)
+GETTER (const char *, perch_room_item_get_addin, addin)
+GETTER (const char *, perch_room_item_get_last_post, last_post)
+GETTER (gboolean, perch_room_item_get_disabled, disabled)
+GETTER (gint64, perch_room_item_get_messages, messages)
 
-STRING_GETTER (perch_room_item_get_id, "id", "")
-STRING_GETTER (perch_room_item_get_uri, "uri", "")
-STRING_GETTER (perch_room_item_get_name, "name", "")
-STRING_GETTER (perch_room_item_get_description, "description", "")
-STRING_GETTER (perch_room_item_get_category, "category", "")
-STRING_GETTER (perch_room_item_get_privacy, "privacy", "closed")
-STRING_GETTER (perch_room_item_get_room_type, "type", "normal")
-STRING_GETTER (perch_room_item_get_invitations, "invitations", "inherit")
-STRING_GETTER (perch_room_item_get_addin, "addin", NULL)
-STRING_GETTER (perch_room_item_get_last_post, "last_post", NULL)
-
-gboolean
-perch_room_item_get_disabled (PerchRoomItem *self)
-{
-  return perch_json_get_bool (self->json, "disabled", FALSE);
-}
-
-gint64
-perch_room_item_get_messages (PerchRoomItem *self)
-{
-  return perch_json_get_int (self->json, "messages", 0);
-}
+static const char *const no_principals[] = { NULL };
 
 const char *const *
 perch_room_item_get_members (PerchRoomItem *self)
 {
-  return (const char *const *) self->members;
+  return self->members ? (const char *const *) self->members : no_principals;
 }
 
 const char *const *
 perch_room_item_get_managers (PerchRoomItem *self)
 {
-  return (const char *const *) self->managers;
+  return self->managers ? (const char *const *) self->managers : no_principals;
 }
 
 const char *const *
 perch_room_item_get_presenters (PerchRoomItem *self)
 {
-  return (const char *const *) self->presenters;
+  return self->presenters ? (const char *const *) self->presenters : no_principals;
 }
 
 const char *

@@ -14,7 +14,6 @@ G_DECLARE_FINAL_TYPE (PerchRoomItem, perch_room_item, PERCH, ROOM_ITEM, GObject)
 
 /* OBJ is the room's JSON; it is referenced, not copied. */
 PerchRoomItem          *perch_room_item_new (JsonObject *obj);
-JsonObject         *perch_room_item_get_json (PerchRoomItem *self);
 
 const char         *perch_room_item_get_id (PerchRoomItem *self);
 const char         *perch_room_item_get_uri (PerchRoomItem *self);
