@@ -322,6 +322,19 @@ dialog_request (Dialog *dialog, const char *method)
   return req;
 }
 
+/* The decimal digits of N. Not printf: it ran seven in ten of the
+ * instructions session_send() spent per delivery (callgrind, perch-bench). */
+static void
+append_uint (GString *s, guint64 n)
+{
+  char digits[20];
+  int i = sizeof digits;
+  do
+    digits[--i] = (char) ('0' + n % 10);
+  while ((n /= 10) != 0);
+  g_string_append_len (s, digits + i, sizeof digits - i);
+}
+
 /* One XCCOS body as an INFO in the dialog. On the fan-out path: the text
  * of the INFO was built once by libosip2 when the dialog began; per send
  * only CSeq, the branch and Content-Length change, and the body (one GBytes
@@ -333,10 +346,15 @@ session_send (gpointer transport, GBytes *body)
   guint32 cseq = ++dialog->local_cseq;
   GString *head = g_string_sized_new (strlen (dialog->info_start) + strlen (dialog->info_fixed) + 160);
   g_string_append (head, dialog->info_start);
-  g_string_append_printf (head, "%s%u\r\n", dialog->via, cseq);
+  g_string_append (head, dialog->via);
+  append_uint (head, cseq);
+  g_string_append (head, "\r\n");
   g_string_append (head, dialog->info_fixed);
-  g_string_append_printf (head, "CSeq: %u INFO\r\nContent-Type: text/plain\r\nContent-Length: %" G_GSIZE_FORMAT "\r\n\r\n",
-                          cseq, g_bytes_get_size (body));
+  g_string_append (head, "CSeq: ");
+  append_uint (head, cseq);
+  g_string_append (head, " INFO\r\nContent-Type: text/plain\r\nContent-Length: ");
+  append_uint (head, g_bytes_get_size (body));
+  g_string_append (head, "\r\n\r\n");
   g_autoptr(GBytes) bytes = g_string_free_to_bytes (head);
   perch_sip_connection_send (dialog->state->conn, bytes);
   perch_sip_connection_send (dialog->state->conn, body);
