@@ -47,14 +47,16 @@ perch_sip_framer_buffered (PerchSipFramer *framer)
   return framer->buf->len - framer->start;
 }
 
-/* Finds CRLFCRLF within the first LIMIT bytes of P. */
+/* Finds CRLFCRLF within the first LIMIT bytes of P. Line by line with
+ * memchr, not byte by byte: every client's 200 OK to every fan-out INFO
+ * passes here. */
 static const guint8 *
 find_header_end (const guint8 *p, gsize len, gsize limit)
 {
-  gsize n = MIN (len, limit);
-  for (gsize i = 3; i < n; i++)
-    if (p[i] == '\n' && p[i - 1] == '\r' && p[i - 2] == '\n' && p[i - 3] == '\r')
-      return p + i + 1;
+  const guint8 *end = p + MIN (len, limit);
+  for (const guint8 *q = p; (q = memchr (q, '\n', end - q)) != NULL; q++)
+    if (q - p >= 3 && q[-1] == '\r' && q[-2] == '\n' && q[-3] == '\r')
+      return q + 1;
   return NULL;
 }
 
