@@ -3,9 +3,9 @@
  *
  * Only what the bench sends is built here, and only what perchd sends is
  * read: this is a load generator for one known server, not a SIP stack. */
+#define _GNU_SOURCE  /* memmem */
 #include "config.h"
 
-#define _GNU_SOURCE
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -450,6 +450,18 @@ on_request (LeanClient *c, const char *head, gsize head_len, const char *body, g
     c->state = STATE_INVITE;   /* the session is over; the connection stays */
 }
 
+/* Where the CRLFCRLF that ends a header block starts, or NULL: memchr from
+ * line to line (glibc's memmem is a byte-wise two-way search). */
+static const char *
+header_end (const char *p, gsize len)
+{
+  const char *end = p + len;
+  for (const char *q = p; (q = memchr (q, '\n', end - q)) != NULL; q++)
+    if (q - p >= 3 && q[-1] == '\r' && q[-2] == '\n' && q[-3] == '\r')
+      return q - 3;
+  return NULL;
+}
+
 /* Handles every whole frame in DATA..DATA+LEN; returns the bytes used. */
 static gsize
 consume (LeanClient *c, const char *data, gsize len)
@@ -464,7 +476,7 @@ consume (LeanClient *c, const char *data, gsize len)
           used++;   /* keep-alive CRLFs */
           continue;
         }
-      const char *eoh = memmem (p, left, "\r\n\r\n", 4);
+      const char *eoh = header_end (p, left);
       if (eoh == NULL)
         break;
       gsize head_len = eoh - p + 2;   /* through the last header's CRLF */

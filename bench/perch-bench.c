@@ -360,6 +360,54 @@ server_sys_s (Server *s)
   return g_ascii_strtoull (f[12], NULL, 10) / (double) sysconf (_SC_CLK_TCK);
 }
 
+/* What the machine's CPUs did during a measurement: the bench's own share
+ * and what other processes took, to tell a quiet run from a crowded one. */
+typedef struct {
+  double machine, server, self;   /* CPU seconds so far */
+  gint64 t;                       /* monotonic µs */
+} Load;
+
+static double
+machine_busy_s (void)
+{
+  g_autofree char *text = NULL;
+  if (!g_file_get_contents ("/proc/stat", &text, NULL, NULL))
+    return 0;
+  /* cpu user nice system idle iowait irq softirq steal */
+  guint64 v[8] = { 0 };
+  if (sscanf (text, "cpu %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT
+                    " %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT,
+              &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]) != 8)
+    return 0;
+  return (v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) / (double) sysconf (_SC_CLK_TCK);
+}
+
+static void
+load_mark (Server *s, Load *l)
+{
+  struct rusage ru;
+  getrusage (RUSAGE_SELF, &ru);
+  l->machine = machine_busy_s ();
+  l->server = server_cpu_s (s);
+  l->self = ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+  l->t = g_get_monotonic_time ();
+}
+
+/* Prints the load figures; returns the bench's own CPU seconds. */
+static double
+load_figures (Server *s, const Load *before, const char *label)
+{
+  Load now;
+  load_mark (s, &now);
+  double secs = MAX ((now.t - before->t) / 1e6, 1e-3);
+  double others = (now.machine - before->machine) - (now.server - before->server) - (now.self - before->self);
+  g_autofree char *a = g_strdup_printf ("%sbench CPU busy", label);
+  g_autofree char *b = g_strdup_printf ("%sother processes' CPU meanwhile", label);
+  figure (a, (now.self - before->self) / secs * 100, "%");
+  figure (b, MAX (others, 0) / secs, "cores");
+  return now.self - before->self;
+}
+
 /* ---- sign-in ------------------------------------------------------------------ */
 
 /* How many more descriptors process PID may open: its limit less what it
@@ -400,6 +448,8 @@ scenario_signin (void)
   gint64 rss0 = server_rss_kib (&s);
   double cpu0 = server_cpu_s (&s);
   Crowd crowd = { 0 };
+  Load load;
+  load_mark (&s, &load);
   double secs = crowd_sign_in (&crowd, &s, n);
   double cpu = server_cpu_s (&s) - cpu0;
   /* Let whatever the sign-ins left behind settle before reading memory. */
@@ -417,6 +467,7 @@ scenario_signin (void)
   figure ("sign-ins per second", crowd.ready / secs, "/s");
   figure ("server CPU per sign-in", cpu / MAX (1, crowd.ready) * 1e6, "us");
   figure ("server memory per idle session", (rss1 - rss0) * 1024.0 / MAX (1, held), "bytes");
+  load_figures (&s, &load, "");
   json_builder_end_object (results);
   crowd_free (&crowd);
   server_stop (&s);
@@ -487,6 +538,7 @@ fanout_feed (gpointer data)
       g_snprintf (uri, sizeof uri, "ma-chan://" DOMAIN "/bench-%u", room);
       lean_client_post (f->crowd->clients[room], uri, text);   /* slot ROOM is in room ROOM */
       f->sent++;
+      f->last_progress = now;
     }
 }
 
@@ -504,8 +556,8 @@ fanout_done (gpointer data)
     return FALSE;
   if (f->delivered >= f->expected && f->acked + f->failed >= f->total)
     return TRUE;
-  /* Stop waiting once nothing more arrives for 5 s after the last post. */
-  return now - f->last_progress > 5 * G_USEC_PER_SEC;
+  /* Stop waiting once nothing more was sent or arrived for 30 s. */
+  return now - f->last_progress > 30 * G_USEC_PER_SEC;
 }
 
 static void
@@ -529,6 +581,8 @@ scenario_fanout (void)
   const LeanCallbacks cb = { .info_answered = fanout_answered, .server_info = fanout_delivery };
   lean_loop_set_callbacks (crowd.loop, &cb, &f);
   double cpu0 = server_cpu_s (&s), sys0 = server_sys_s (&s);
+  Load load;
+  load_mark (&s, &load);
   f.start = f.last_progress = g_get_monotonic_time ();
   crowd_run (&crowd, fanout_done, fanout_feed, &f, f.start + 600 * G_USEC_PER_SEC);
   /* The rate is over the time deliveries took, without the final wait. */
@@ -548,8 +602,10 @@ scenario_fanout (void)
   figure ("post-to-delivery p99", percentile (f.latency, 0.99) * 1000, "ms");
   figure ("post-to-delivery p999", percentile (f.latency, 0.999) * 1000, "ms");
   figure ("server CPU per delivery", cpu / MAX (1, f.delivered) * 1e6, "us");
-  figure ("  of which in the kernel", sys / MAX (1, f.delivered) * 1e6, "us");
+  figure ("server CPU per delivery in the kernel", sys / MAX (1, f.delivered) * 1e6, "us");
   figure ("server CPU busy", cpu / MAX (elapsed, 1e-3) * 100, "%");
+  double self = load_figures (&s, &load, "");
+  figure ("bench CPU per delivery", self / MAX (1, f.delivered) * 1e6, "us");
   json_builder_end_object (results);
   g_array_unref (f.latency);
   g_free (f.seen);
@@ -618,11 +674,14 @@ history_done (gpointer data)
 }
 
 static void
-history_run (Crowd *crowd, const char *label, const char *last_attrs)
+history_run (Server *s, Crowd *crowd, const char *label, const char *last_attrs)
 {
   g_autofree char *data = g_strdup_printf ("<chanib uri=\"ma-chan://" DOMAIN "/bench-history\"/><bcq><last %s/></bcq>",
                                            last_attrs);
   g_autofree gint64 *sent_at = g_new0 (gint64, crowd->n);
+  double cpu0 = server_cpu_s (s);
+  Load load;
+  load_mark (s, &load);
   gint64 t0 = g_get_monotonic_time ();
   History h = { crowd, data, sent_at, g_array_new (FALSE, FALSE, sizeof (double)), 0, 0,
                 t0 + (gint64) opt.seconds * G_USEC_PER_SEC, 0, 0 };
@@ -633,6 +692,7 @@ history_run (Crowd *crowd, const char *label, const char *last_attrs)
       history_send (&h, crowd->clients[i]);
   crowd_run (crowd, history_done, NULL, &h, h.deadline + 60 * G_USEC_PER_SEC);
   double elapsed = (g_get_monotonic_time () - t0) / 1e6;
+  double cpu = server_cpu_s (s) - cpu0;
   g_autofree char *a = g_strdup_printf ("%s requests per second", label);
   g_autofree char *b = g_strdup_printf ("%s latency p50", label);
   g_autofree char *c = g_strdup_printf ("%s latency p99", label);
@@ -643,6 +703,12 @@ history_run (Crowd *crowd, const char *label, const char *last_attrs)
   figure (c, percentile (h.latency, 0.99) * 1000, "ms");
   figure (d, h.msgs_first, "");
   figure (e, h.errors, "");
+  g_autofree char *f = g_strdup_printf ("%s server CPU per request", label);
+  g_autofree char *g = g_strdup_printf ("%s server CPU busy", label);
+  g_autofree char *prefix = g_strconcat (label, " ", NULL);
+  figure (f, cpu / MAX (1, h.count) * 1e6, "us");
+  figure (g, cpu / elapsed * 100, "%");
+  load_figures (s, &load, prefix);
   g_array_unref (h.latency);
 }
 
@@ -661,9 +727,9 @@ scenario_history (void)
   json_builder_set_member_name (results, "history");
   json_builder_begin_object (results);
   figure ("messages in the room", opt.history_msgs, "");
-  history_run (&crowd, "bccontext last 30:", "cnt=\"30\"");
+  history_run (&s, &crowd, "bccontext last 30:", "cnt=\"30\"");
   g_autofree char *deep = g_strdup_printf ("cnt=\"30\" before=\"%d\"", opt.history_msgs / 2);
-  history_run (&crowd, "bccontext 30 deep in the room:", deep);
+  history_run (&s, &crowd, "bccontext 30 deep in the room:", deep);
   json_builder_end_object (results);
   crowd_free (&crowd);
   server_stop (&s);
@@ -755,6 +821,8 @@ scenario_durable (void)
   const LeanCallbacks cb = { .info_answered = durable_answered };
   lean_loop_set_callbacks (crowd.loop, &cb, &d);
   double cpu0 = server_cpu_s (&s);
+  Load load;
+  load_mark (&s, &load);
   gint64 t0 = g_get_monotonic_time ();
   d.deadline = t0 + (gint64) opt.seconds * G_USEC_PER_SEC;
   for (guint i = 0; i < n; i++)
@@ -773,6 +841,8 @@ scenario_durable (void)
   figure ("post to acknowledgement p50", percentile (d.latency, 0.5) * 1000, "ms");
   figure ("post to acknowledgement p99", percentile (d.latency, 0.99) * 1000, "ms");
   figure ("server CPU per post", cpu / MAX (1, d.acked) * 1e6, "us");
+  figure ("server CPU busy", cpu / elapsed * 100, "%");
+  load_figures (&s, &load, "");
   json_builder_end_object (results);
   g_array_unref (d.latency);
   g_free (d.posters);
