@@ -3,6 +3,7 @@
  * tests (see perch-test-console.h). */
 #include "config.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <glib/gstdio.h>
 
@@ -244,6 +245,23 @@ perch_test_console_get (PerchConsoleFixture *f, const char *path)
   return node;
 }
 
+/* ---- another client ------------------------------------------------------------ */
+
+PerchClient *
+perch_test_console_connect (PerchConsoleFixture *f, const char *user, const char *password)
+{
+  const char *sip = perch_connection_get_sip_address (f->connection);
+  g_auto(GStrv) host_port = g_strsplit (sip, ":", 2);
+  PerchClient *client = perch_client_new (host_port[0], (guint16) atoi (host_port[1]), FALSE, user, password);
+  g_autoptr(GAsyncResult) result = NULL;
+  perch_client_connect_async (client, NULL, perch_test_async_ready, &result);
+  perch_test_wait_result (&result, TIMEOUT_MS);
+  g_autoptr(GError) error = NULL;
+  g_assert_true (perch_client_connect_finish (client, result, &error));
+  g_assert_no_error (error);
+  return client;
+}
+
 /* ---- the fixture: a window connected to a demo server --------------------------- */
 
 void
@@ -306,6 +324,14 @@ gboolean
 perch_test_console_init (int *argc, char ***argv)
 {
   g_test_init (argc, argv, NULL);
+  /* The servers a case starts (perchd for the certificate case) unwind
+   * fully too, so tests/lsan.supp can name what leaks in them. */
+  const char *asan = g_getenv ("ASAN_OPTIONS");
+  if (asan != NULL && strstr (asan, "fast_unwind_on_malloc") == NULL)
+    {
+      g_autofree char *options = g_strconcat (asan, ":fast_unwind_on_malloc=0", NULL);
+      g_setenv ("ASAN_OPTIONS", options, TRUE);
+    }
   if (!gtk_init_check ())
     {
       g_test_add_func ("/perch/console/no-display", test_no_display);

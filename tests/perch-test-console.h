@@ -97,4 +97,9 @@ JsonNode *perch_test_console_http (PerchConsoleFixture *f, const char *method, c
 /* GET PATH, asserted to be 200 with an object. */
 JsonNode *perch_test_console_get (PerchConsoleFixture *f, const char *path);
 
+/* ---- another client of the window's server ---- */
+/* A PerchClient signed in over SIP to the window's server as USER
+ * (asserted); perch_test_disconnect ends it. */
+PerchClient *perch_test_console_connect (PerchConsoleFixture *f, const char *user, const char *password);
+
 G_END_DECLS

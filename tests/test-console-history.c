@@ -8,7 +8,6 @@
  * carry a visible tag with an accessible description. */
 #include "config.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 #include "perch-history-page.h"
@@ -100,21 +99,6 @@ server_message (JsonArray *messages, gint64 id)
         return message;
     }
   return NULL;
-}
-
-static PerchClient *
-connect_client (PerchConsoleFixture *f, const char *user, const char *password)
-{
-  const char *sip = perch_connection_get_sip_address (f->connection);
-  g_auto(GStrv) host_port = g_strsplit (sip, ":", 2);
-  PerchClient *client = perch_client_new (host_port[0], (guint16) atoi (host_port[1]), FALSE, user, password);
-  g_autoptr(GAsyncResult) result = NULL;
-  perch_client_connect_async (client, NULL, perch_test_async_ready, &result);
-  perch_test_wait_result (&result, TIMEOUT_MS);
-  g_autoptr(GError) error = NULL;
-  g_assert_true (perch_client_connect_finish (client, result, &error));
-  g_assert_no_error (error);
-  return client;
 }
 
 /* Selects, among the messages shown, those whose text starts with one of
@@ -241,16 +225,8 @@ test_history_page (PerchConsoleFixture *f, gconstpointer data)
     json_object_get_array_member (json_node_get_object (rooms), "items"), 0);
   const char *room_id = json_object_get_string_member (general, "id");
   const char *room_uri = json_object_get_string_member (general, "uri");
-  const char *sip = perch_connection_get_sip_address (f->connection);
-  g_auto(GStrv) host_port = g_strsplit (sip, ":", 2);
-  PerchClient *bob = perch_client_new (host_port[0], (guint16) atoi (host_port[1]), FALSE,
-                                       "bob@example.test", "bob-demo");
-  g_autoptr(GAsyncResult) result = NULL;
-  perch_client_connect_async (bob, NULL, perch_test_async_ready, &result);
-  perch_test_wait_result (&result, TIMEOUT_MS);
+  PerchClient *bob = perch_test_console_connect (f, "bob@example.test", "bob-demo");
   g_autoptr(GError) error = NULL;
-  g_assert_true (perch_client_connect_finish (bob, result, &error));
-  g_assert_no_error (error);
   perch_test_join (bob, room_uri);
   g_assert_true (perch_test_post (bob, room_uri, "Live from bob", &error));
   g_assert_no_error (error);
@@ -333,7 +309,7 @@ test_older_pages (PerchConsoleFixture *f, gconstpointer data)
     f, "POST", "/rooms", "{\"name\":\"Archive\",\"category\":\"Engineering\",\"privacy\":\"open\"}", &status);
   g_assert_cmpuint (status, ==, 201);
   const char *room_uri = json_object_get_string_member (json_node_get_object (created), "uri");
-  PerchClient *bob = connect_client (f, "bob@example.test", "bob-demo");
+  PerchClient *bob = perch_test_console_connect (f, "bob@example.test", "bob-demo");
   perch_test_join (bob, room_uri);
   for (guint i = 1; i <= OLDER_POSTS; i++)
     {
@@ -460,7 +436,7 @@ test_remove_messages (PerchConsoleFixture *f, gconstpointer data)
       g_assert_cmpstr (json_object_get_string_member (message, "content"), ==, "");
     }
   /* A reader (bob) no longer gets them. */
-  PerchClient *bob = connect_client (f, "bob@example.test", "bob-demo");
+  PerchClient *bob = perch_test_console_connect (f, "bob@example.test", "bob-demo");
   g_autoptr(GPtrArray) texts = perch_test_history_texts (bob, json_object_get_string_member (general, "uri"));
   g_assert_cmpuint (texts->len, ==, 6);
   g_assert_cmpuint (perch_test_count_text (texts, "Count me in."), ==, 0);
