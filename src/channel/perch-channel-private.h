@@ -12,8 +12,10 @@ typedef struct {
   PerchCategory *cat;          /* borrowed from channel->categories */
   char          *uri;          /* ma-chan://domain/id, spelled one way always */
   char          *folded;       /* casefolded "name\ndescription", for search */
-  char          *chanib_head;  /* "<chanib name=.. description=.. uri=..", escaped once; NULL until
-                                * first needed, cleared when the name or description changes */
+  char          *chanib_head;  /* "<chanib name=.. description=.. uri=..", escaped once, then the
+                                * opening of the count info; NULL until first needed, cleared when
+                                * the name or description changes */
+  gsize          chanib_head_len; /* up to the count info */
   GPtrArray     *sessions;     /* joined PerchSession*, not owned */
   GHashTable    *participants; /* user uri -> sessions of that user joined */
   GQueue         recent;       /* PerchMessage*, oldest first, at most PERCH_HISTORY_CACHE */

@@ -75,16 +75,29 @@ getserverinfo_command (PerchChannel *channel, PerchSession *session, PerchXccosI
   return TRUE;
 }
 
+/* The end of a detailed chanib after the participant count: one of
+ * sixteen constant strings, by visibility and the three properties. */
 static const char *
-true_false (gboolean b)
+chanib_tail (gboolean public, gboolean filepost, gboolean invite, gboolean logged)
 {
-  return b ? "true" : "false";
+  static char *tails[16];
+  guint i = (public ? 8 : 0) | (filepost ? 4 : 0) | (invite ? 2 : 0) | (logged ? 1 : 0);
+  if (tails[i] == NULL)
+    tails[i] = g_strdup_printf ("</info><info id=\"urn:parlano:ma:info:visibilty\">%s</info>"
+                                "<prop id=\"urn:parlano:ma:prop:filepost\">%s</prop>"
+                                "<prop id=\"urn:parlano:ma:prop:invite\">%s</prop>"
+                                "<prop id=\"urn:parlano:ma:prop:logged\">%s</prop></chanib>",
+                                public ? "public" : "private", filepost ? "true" : "false",
+                                invite ? "true" : "false", logged ? "true" : "false");
+  return tails[i];
 }
+
+#define CHANIB_COUNT_OPEN "><info id=\"urn:parlano:ma:info:ucnt\">"
 
 /* A chanib of ROOM; with DETAILS, what chansrch answers (participants,
  * visibility, the category's settings). A search answer holds up to
  * searchLimit of these, so the escaped attributes are built once per room
- * and the rest is appended without printf. */
+ * and the rest is three appends. */
 static void
 append_chanib (PerchChannel *channel, PerchRoom *room, GString *out, gboolean details)
 {
@@ -94,28 +107,26 @@ append_chanib (PerchChannel *channel, PerchRoom *room, GString *out, gboolean de
       perch_xml_attr_append (head, "name", room->info->name);
       perch_xml_attr_append (head, "description", room->info->description ? room->info->description : "");
       perch_xml_attr_append (head, "uri", room->uri);
+      room->chanib_head_len = head->len;
+      g_string_append (head, CHANIB_COUNT_OPEN);
       room->chanib_head = g_string_free (head, FALSE);
     }
-  g_string_append (out, room->chanib_head);
   if (!details)
     {
-      g_string_append (out, "/>");
+      g_string_append_len (out, room->chanib_head, room->chanib_head_len);
+      g_string_append_len (out, "/>", 2);
       return;
     }
+  g_string_append_len (out, room->chanib_head, room->chanib_head_len + strlen (CHANIB_COUNT_OPEN));
+  char digits[16], *p = digits + sizeof digits;
+  guint n = g_hash_table_size (room->participants);
+  do
+    *--p = (char) ('0' + n % 10);
+  while ((n /= 10) != 0);
+  g_string_append_len (out, p, digits + sizeof digits - p);
   gboolean invite = room->info->invitations && room->cat && room->cat->invitations;
-  char count[16];
-  g_snprintf (count, sizeof count, "%u", g_hash_table_size (room->participants));
-  g_string_append (out, "><info id=\"urn:parlano:ma:info:ucnt\">");
-  g_string_append (out, count);
-  g_string_append (out, "</info><info id=\"urn:parlano:ma:info:visibilty\">");
-  g_string_append (out, room->info->privacy == PERCH_PRIVACY_OPEN ? "public" : "private");
-  g_string_append (out, "</info><prop id=\"urn:parlano:ma:prop:filepost\">");
-  g_string_append (out, true_false (room->cat && room->cat->file_upload));
-  g_string_append (out, "</prop><prop id=\"urn:parlano:ma:prop:invite\">");
-  g_string_append (out, true_false (invite));
-  g_string_append (out, "</prop><prop id=\"urn:parlano:ma:prop:logged\">");
-  g_string_append (out, true_false (room->cat == NULL || room->cat->chat_history));
-  g_string_append (out, "</prop></chanib>");
+  g_string_append (out, chanib_tail (room->info->privacy == PERCH_PRIVACY_OPEN, room->cat && room->cat->file_upload,
+                                     invite, room->cat == NULL || room->cat->chat_history));
 }
 
 static int

@@ -6,20 +6,22 @@
  * (collation key of the name, room id); `postings` maps each trigram (three
  * bytes of folded UTF-8, as one integer) to the sorted slots whose text
  * contains it. A search for a needle of three bytes or more intersects the
- * lists of its trigrams, starting from the shortest, then confirms each
- * candidate with strstr() (a trigram list only says "may contain") and
- * sorts the few that match by name. When even the shortest list is long (a
- * common needle), or the needle is shorter than a trigram, it walks
- * `by_name` instead and stops as soon as the visitor has enough: a common
- * needle fills the limit after a short walk. */
+ * lists of its trigrams, from the shortest, then confirms each candidate
+ * with strstr() (a trigram list only says "may contain") and sorts the few
+ * that match by name. When the needle is common (its rarest trigram in a
+ * quarter of the rooms, or many rooms with all of them) or shorter than a
+ * trigram, it walks `by_name` instead and stops as soon as the visitor has
+ * enough: a common needle fills the limit after a short walk. */
 #include "config.h"
 
 #include <string.h>
 
 #include "perch-room-index.h"
 
-/* At or below this many candidates (or 1/32 of the rooms, if more), the
- * trigram path; above it, the walk in name order. */
+/* The trigram path is taken when the needle's rarest trigram is in at
+ * most a quarter of the rooms, and its answer kept when at most this many
+ * rooms (or 1/32 of them, if more) have all its trigrams; otherwise the
+ * walk in name order. */
 #define MIN_SELECTIVE 256
 
 typedef struct {
@@ -266,8 +268,43 @@ compare_length (gconstpointer a, gconstpointer b)
   return x->len < y->len ? -1 : x->len > y->len;
 }
 
+/* Keeps in CAND (ascending) only the slots that LIST (ascending) holds:
+ * a merge when the two are of a size, a binary search per candidate when
+ * the list is much longer. */
+static void
+intersect (GArray *cand, const GArray *list)
+{
+  guint n = 0;
+  if ((gsize) cand->len * 16 < list->len)
+    {
+      for (guint i = 0; i < cand->len; i++)
+        if (list_has (list, g_array_index (cand, guint32, i)))
+          g_array_index (cand, guint32, n++) = g_array_index (cand, guint32, i);
+    }
+  else
+    {
+      guint j = 0;
+      for (guint i = 0; i < cand->len && j < list->len; )
+        {
+          guint32 a = g_array_index (cand, guint32, i), b = g_array_index (list, guint32, j);
+          if (a < b)
+            i++;
+          else if (b < a)
+            j++;
+          else
+            {
+              g_array_index (cand, guint32, n++) = a;
+              i++;
+              j++;
+            }
+        }
+    }
+  g_array_set_size (cand, n);
+}
+
 /* The trigram path: TRUE when it answered (visiting the matches), FALSE
- * when the needle is too common for it and the caller should walk. */
+ * when the needle is too common for it and the caller should walk, which
+ * stops at the limit: a needle in a quarter of the rooms fills it fast. */
 static gboolean
 search_by_trigrams (PerchRoomIndex *index, const char *folded, PerchRoomVisit visit, gpointer data)
 {
@@ -282,22 +319,27 @@ search_by_trigrams (PerchRoomIndex *index, const char *folded, PerchRoomVisit vi
     }
   g_ptr_array_sort (lists, compare_length);
   const GArray *shortest = g_ptr_array_index (lists, 0);
-  if (shortest->len > MAX (MIN_SELECTIVE, index->n_rooms / 32))
+  if (shortest->len > MAX (MIN_SELECTIVE, index->n_rooms / 4))
     return FALSE;
 
-  g_autoptr(GArray) hits = g_array_new (FALSE, FALSE, sizeof (guint32));
-  for (guint i = 0; i < shortest->len; i++)
+  /* Rooms with every trigram of the needle, then those that hold it. */
+  g_autoptr(GArray) cand = g_array_sized_new (FALSE, FALSE, sizeof (guint32), shortest->len);
+  g_array_append_vals (cand, shortest->data, shortest->len);
+  for (guint l = 1; l < lists->len && cand->len > 0; l++)
+    intersect (cand, g_ptr_array_index (lists, l));
+  if (cand->len > MAX (MIN_SELECTIVE, index->n_rooms / 32))
+    return FALSE;
+  guint n = 0;
+  for (guint i = 0; i < cand->len; i++)
     {
-      guint32 slot = g_array_index (shortest, guint32, i);
-      gboolean in_all = TRUE;
-      for (guint l = 1; in_all && l < lists->len; l++)
-        in_all = list_has (g_ptr_array_index (lists, l), slot);
-      if (in_all && strstr (SLOT (index, slot)->room->folded, folded) != NULL)
-        g_array_append_val (hits, slot);
+      guint32 slot = g_array_index (cand, guint32, i);
+      if (strstr (SLOT (index, slot)->room->folded, folded) != NULL)
+        g_array_index (cand, guint32, n++) = slot;
     }
-  g_array_sort_with_data (hits, compare_slots_qsort, index);
-  for (guint i = 0; i < hits->len; i++)
-    if (!visit (SLOT (index, g_array_index (hits, guint32, i))->room, data))
+  g_array_set_size (cand, n);
+  g_array_sort_with_data (cand, compare_slots_qsort, index);
+  for (guint i = 0; i < cand->len; i++)
+    if (!visit (SLOT (index, g_array_index (cand, guint32, i))->room, data))
       break;
   return TRUE;
 }
