@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test-client.c: PerchClient against the real perchd on loopback: sign-in
- * and its refusals, provisioning, commands, posts between two users,
- * timeouts, and both ways a session can end. */
+ * and its refusals, TLS with a pinned certificate, provisioning, commands,
+ * posts between two users, timeouts, and both ways a session can end. */
 #include "config.h"
 
 #include <signal.h>
@@ -191,6 +191,95 @@ test_tls_refuses_invalid_certificate (Fixture *f, gconstpointer data)
   g_assert_false (perch_client_connect_finish (client, result, &error));
   g_assert_error (error, G_TLS_ERROR, G_TLS_ERROR_BAD_CERTIFICATE);
   g_assert_false (perch_client_is_connected (client));
+}
+
+/* Connects USER over TLS with FINGERPRINT pinned (and ACCEPT_INVALID);
+ * returns the finished connect's error, NULL when it worked. */
+static GError *
+connect_pinned (Fixture *f, const char *fingerprint, gboolean accept_invalid, PerchClient **client_out)
+{
+  PerchClient *client = perch_client_new (f->server->host, f->server->tls_port, TRUE,
+                                          "bob@example.test", "bob-demo");
+  perch_client_set_accept_invalid_certificates (client, accept_invalid);
+  g_assert_true (perch_client_set_pinned_certificate (client, fingerprint));
+  g_autoptr(GAsyncResult) result = NULL;
+  perch_client_connect_async (client, NULL, perch_test_async_ready, &result);
+  perch_test_wait_result (&result, 30000);
+  GError *error = NULL;
+  perch_client_connect_finish (client, result, &error);
+  *client_out = client;
+  return error;
+}
+
+/* Pinning the certificate: perchd's self-signed demo certificate is
+ * accepted on its SHA-256 fingerprint alone, with colons or without, in
+ * any case; a wrong fingerprint fails the connection with a clear error
+ * naming both, even when the client would accept any certificate; and the
+ * fingerprint the server presented can be read after a refusal. */
+static void
+test_tls_pinned_certificate (Fixture *f, gconstpointer data)
+{
+  if (f->server->tls_port == 0)
+    {
+      g_test_skip ("perchd listens without TLS");
+      return;
+    }
+  g_autofree char *path = g_build_filename (f->server->data_dir, "tls.crt", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GTlsCertificate) cert = g_tls_certificate_new_from_file (path, &error);
+  g_assert_no_error (error);
+  g_autofree char *fingerprint = perch_tls_fingerprint (cert);
+  g_assert_cmpuint (strlen (fingerprint), ==, 32 * 3 - 1);
+
+  /* Malformed fingerprints are refused, and pin nothing. */
+  g_autoptr(PerchClient) idle = perch_client_new (f->server->host, f->server->tls_port, TRUE,
+                                                  "bob@example.test", "bob-demo");
+  g_assert_false (perch_client_set_pinned_certificate (idle, "AB:CD"));
+  g_assert_false (perch_client_set_pinned_certificate (idle, "not a fingerprint at all"));
+  g_assert_null (perch_client_get_pinned_certificate (idle));
+
+  /* The right one, written as bare lower-case hex. */
+  g_auto(GStrv) bytes = g_strsplit (fingerprint, ":", -1);
+  g_autofree char *joined = g_strjoinv ("", bytes);
+  g_autofree char *bare = g_ascii_strdown (joined, -1);
+  PerchClient *client = NULL;
+  error = connect_pinned (f, bare, FALSE, &client);
+  g_assert_no_error (error);
+  g_assert_true (perch_client_is_connected (client));
+  g_assert_cmpstr (perch_client_get_pinned_certificate (client), ==, fingerprint);
+  g_assert_cmpstr (perch_client_get_peer_certificate_fingerprint (client), ==, fingerprint);
+  g_assert_true (perch_client_get_peer_certificate_errors (client) & G_TLS_CERTIFICATE_UNKNOWN_CA);
+  perch_test_disconnect (client);
+
+  /* A wrong one: refused, although the certificate is the server's own and
+   * the client was told to accept anything. */
+  const char *wrong = "00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:"
+                      "00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF";
+  for (guint accept_invalid = 0; accept_invalid <= 1; accept_invalid++)
+    {
+      error = connect_pinned (f, wrong, accept_invalid, &client);
+      g_assert_error (error, G_TLS_ERROR, G_TLS_ERROR_BAD_CERTIFICATE);
+      g_test_message ("pinned elsewhere: %s", error->message);
+      g_assert_nonnull (strstr (error->message, "not the one pinned"));
+      g_assert_nonnull (strstr (error->message, fingerprint));
+      g_assert_nonnull (strstr (error->message, wrong));
+      g_assert_false (perch_client_is_connected (client));
+      g_assert_cmpstr (perch_client_get_peer_certificate_fingerprint (client), ==, fingerprint);
+      g_clear_error (&error);
+      g_object_unref (client);
+    }
+
+  /* Nothing pinned and nothing accepted: refused, and what was refused
+   * can be shown. */
+  g_autoptr(PerchClient) plain = perch_client_new (f->server->host, f->server->tls_port, TRUE,
+                                                   "bob@example.test", "bob-demo");
+  g_autoptr(GAsyncResult) result = NULL;
+  perch_client_connect_async (plain, NULL, perch_test_async_ready, &result);
+  perch_test_wait_result (&result, 30000);
+  g_assert_false (perch_client_connect_finish (plain, result, &error));
+  g_assert_error (error, G_TLS_ERROR, G_TLS_ERROR_BAD_CERTIFICATE);
+  g_assert_cmpstr (perch_client_get_peer_certificate_fingerprint (plain), ==, fingerprint);
+  g_assert_true (perch_client_get_peer_certificate_errors (plain) & G_TLS_CERTIFICATE_UNKNOWN_CA);
 }
 
 static void
@@ -517,6 +606,7 @@ main (int argc, char **argv)
   ADD ("sign-in", test_sign_in);
   ADD ("sign-in-tls", test_sign_in_tls);
   ADD ("tls-refuses-invalid-certificate", test_tls_refuses_invalid_certificate);
+  ADD ("tls-pinned-certificate", test_tls_pinned_certificate);
   ADD ("wrong-password", test_wrong_password);
   ADD ("unknown-user", test_unknown_user);
   ADD ("not-enabled", test_not_enabled);

@@ -81,6 +81,9 @@ struct _PerchClient {
   guint16  port;
   gboolean tls;
   gboolean accept_invalid;
+  char    *pinned;               /* "AB:CD:...": the only certificate accepted */
+  char    *peer_fingerprint;     /* of the certificate the server presented */
+  GTlsCertificateFlags peer_errors; /* what validating it found */
   char    *user_uri;             /* sip:alice@example.test */
   char    *username;             /* alice@example.test, as Digest wants it */
   char    *domain;
@@ -136,6 +139,7 @@ enum {
   PROP_PORT,
   PROP_TLS,
   PROP_ACCEPT_INVALID_CERTIFICATES,
+  PROP_PINNED_CERTIFICATE,
   PROP_USER,
   PROP_PASSWORD,
   PROP_TIMEOUT,
@@ -1277,11 +1281,35 @@ start_sip (PerchClient *self, GIOStream *stream, GSocketConnection *socket_conn)
   send_register (self, NULL);
 }
 
+/* The peer's certificate, whatever validation thought of it. */
+static void
+note_peer_certificate (PerchClient *self, GTlsCertificate *cert, GTlsCertificateFlags errors)
+{
+  g_free (self->peer_fingerprint);
+  self->peer_fingerprint = cert ? perch_tls_fingerprint (cert) : NULL;
+  self->peer_errors = errors;
+}
+
+static GError *
+pin_mismatch_error (PerchClient *self)
+{
+  return g_error_new (G_TLS_ERROR, G_TLS_ERROR_BAD_CERTIFICATE,
+                      "TLS with %s:%u: the server's certificate (SHA-256 %s) is not the one pinned for it (%s)",
+                      self->host, self->port, self->peer_fingerprint ? self->peer_fingerprint : "unknown",
+                      self->pinned);
+}
+
+/* Called only when validation failed. A pinned certificate is accepted on
+ * its fingerprint alone (it is usually self-signed); anything else only
+ * when told to accept whatever comes. */
 static gboolean
 accept_certificate_cb (GTlsConnection *conn, GTlsCertificate *cert,
                        GTlsCertificateFlags errors, gpointer user_data)
 {
   PerchClient *self = user_data;
+  note_peer_certificate (self, cert, errors);
+  if (self->pinned != NULL)
+    return g_strcmp0 (self->peer_fingerprint, self->pinned) == 0;
   return self->accept_invalid;
 }
 
@@ -1296,8 +1324,25 @@ tls_handshake_done (GObject *source, GAsyncResult *result, gpointer user_data)
     return; /* cancelled meanwhile */
   if (!g_tls_connection_handshake_finish (G_TLS_CONNECTION (tls), result, &error))
     {
+      if (self->pinned != NULL && self->peer_fingerprint != NULL &&
+          g_error_matches (error, G_TLS_ERROR, G_TLS_ERROR_BAD_CERTIFICATE) &&
+          g_strcmp0 (self->peer_fingerprint, self->pinned) != 0)
+        {
+          connect_fail (self, pin_mismatch_error (self));
+          return;
+        }
       g_prefix_error (&error, "TLS with %s:%u: ", self->host, self->port);
       connect_fail (self, g_steal_pointer (&error));
+      return;
+    }
+  /* A certificate that validated never met accept_certificate_cb: the pin
+   * holds for it too. */
+  if (self->peer_fingerprint == NULL)
+    note_peer_certificate (self, g_tls_connection_get_peer_certificate (G_TLS_CONNECTION (tls)), 0);
+  if (self->pinned != NULL && g_strcmp0 (self->peer_fingerprint, self->pinned) != 0)
+    {
+      g_io_stream_close_async (tls, G_PRIORITY_DEFAULT, NULL, NULL, NULL);
+      connect_fail (self, pin_mismatch_error (self));
       return;
     }
   GIOStream *base = NULL;
@@ -1712,6 +1757,78 @@ perch_client_set_accept_invalid_certificates (PerchClient *self, gboolean accept
   g_object_set (self, "accept-invalid-certificates", accept, NULL);
 }
 
+gboolean
+perch_client_set_pinned_certificate (PerchClient *self, const char *fingerprint)
+{
+  g_return_val_if_fail (PERCH_IS_CLIENT (self), FALSE);
+  g_autofree char *normal = fingerprint ? perch_tls_fingerprint_normalize (fingerprint) : NULL;
+  if (fingerprint != NULL && normal == NULL)
+    return FALSE;
+  g_object_set (self, "pinned-certificate", normal, NULL);
+  return TRUE;
+}
+
+const char *
+perch_client_get_pinned_certificate (PerchClient *self)
+{
+  g_return_val_if_fail (PERCH_IS_CLIENT (self), NULL);
+  return self->pinned;
+}
+
+const char *
+perch_client_get_peer_certificate_fingerprint (PerchClient *self)
+{
+  g_return_val_if_fail (PERCH_IS_CLIENT (self), NULL);
+  return self->peer_fingerprint;
+}
+
+GTlsCertificateFlags
+perch_client_get_peer_certificate_errors (PerchClient *self)
+{
+  g_return_val_if_fail (PERCH_IS_CLIENT (self), 0);
+  return self->peer_errors;
+}
+
+char *
+perch_tls_fingerprint (GTlsCertificate *cert)
+{
+  g_return_val_if_fail (G_IS_TLS_CERTIFICATE (cert), NULL);
+  g_autoptr(GByteArray) der = NULL;
+  g_object_get (cert, "certificate", &der, NULL);
+  if (der == NULL)
+    return NULL;
+  g_autofree char *hex = g_compute_checksum_for_data (G_CHECKSUM_SHA256, der->data, der->len);
+  return perch_tls_fingerprint_normalize (hex);
+}
+
+char *
+perch_tls_fingerprint_normalize (const char *text)
+{
+  g_return_val_if_fail (text != NULL, NULL);
+  GString *out = g_string_sized_new (95);
+  guint digits = 0;
+  for (const char *p = text; *p; p++)
+    {
+      if (*p == ':' || g_ascii_isspace (*p))
+        continue;
+      if (!g_ascii_isxdigit (*p) || digits == 64)
+        {
+          g_string_free (out, TRUE);
+          return NULL;
+        }
+      if (digits > 0 && digits % 2 == 0)
+        g_string_append_c (out, ':');
+      g_string_append_c (out, g_ascii_toupper (*p));
+      digits++;
+    }
+  if (digits != 64)
+    {
+      g_string_free (out, TRUE);
+      return NULL;
+    }
+  return g_string_free (out, FALSE);
+}
+
 void
 perch_client_set_timeout (PerchClient *self, guint timeout_ms)
 {
@@ -1754,6 +1871,12 @@ perch_client_set_property (GObject *object, guint prop_id, const GValue *value, 
     case PROP_ACCEPT_INVALID_CERTIFICATES:
       self->accept_invalid = g_value_get_boolean (value);
       break;
+    case PROP_PINNED_CERTIFICATE:
+      g_free (self->pinned);
+      self->pinned = g_value_get_string (value) ? perch_tls_fingerprint_normalize (g_value_get_string (value)) : NULL;
+      if (g_value_get_string (value) != NULL && self->pinned == NULL)
+        g_warning ("“%s” is not a SHA-256 fingerprint: nothing is pinned", g_value_get_string (value));
+      break;
     case PROP_USER:
       set_user (self, g_value_get_string (value));
       break;
@@ -1779,6 +1902,7 @@ perch_client_get_property (GObject *object, guint prop_id, GValue *value, GParam
     case PROP_PORT: g_value_set_uint (value, self->port); break;
     case PROP_TLS: g_value_set_boolean (value, self->tls); break;
     case PROP_ACCEPT_INVALID_CERTIFICATES: g_value_set_boolean (value, self->accept_invalid); break;
+    case PROP_PINNED_CERTIFICATE: g_value_set_string (value, self->pinned); break;
     case PROP_USER: g_value_set_string (value, self->user_uri); break;
     case PROP_PASSWORD: g_value_set_string (value, self->password); break;
     case PROP_TIMEOUT: g_value_set_uint (value, self->timeout_ms); break;
@@ -1819,6 +1943,8 @@ perch_client_finalize (GObject *object)
   g_hash_table_destroy (self->commands);
   g_ptr_array_unref (self->close_waiters);
   g_free (self->host);
+  g_free (self->pinned);
+  g_free (self->peer_fingerprint);
   g_free (self->user_uri);
   g_free (self->username);
   g_free (self->domain);
@@ -1861,6 +1987,9 @@ perch_client_class_init (PerchClientClass *klass)
   properties[PROP_ACCEPT_INVALID_CERTIFICATES] =
     g_param_spec_boolean ("accept-invalid-certificates", NULL, NULL, FALSE,
                           G_PARAM_READWRITE | G_PARAM_CONSTRUCT | G_PARAM_STATIC_STRINGS);
+  properties[PROP_PINNED_CERTIFICATE] =
+    g_param_spec_string ("pinned-certificate", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
   properties[PROP_USER] =
     g_param_spec_string ("user", NULL, NULL, NULL,
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);

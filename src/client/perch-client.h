@@ -49,6 +49,27 @@ PerchClient *perch_client_new (const char *host, guint16 port, gboolean tls,
 /* Accept any TLS certificate; only for tests and the local demo. Set before
  * connecting. */
 void     perch_client_set_accept_invalid_certificates (PerchClient *self, gboolean accept);
+/* Pin the server's TLS certificate: FINGERPRINT is its SHA-256, as hex
+ * digits with or without colons ("AB:CD:..."), or NULL for none. A pinned
+ * certificate is accepted although it is not trusted (self-signed, say),
+ * and no other is, trusted or not: connecting then fails with
+ * G_TLS_ERROR_BAD_CERTIFICATE and a message naming both fingerprints. The
+ * pin overrides accept-invalid-certificates. Set before connecting; FALSE
+ * when FINGERPRINT is not a SHA-256 fingerprint (nothing is pinned then).
+ * Also the "pinned-certificate" property. */
+gboolean    perch_client_set_pinned_certificate (PerchClient *self, const char *fingerprint);
+const char *perch_client_get_pinned_certificate (PerchClient *self);   /* normalized, or NULL */
+/* After a TLS handshake (done or refused): the SHA-256 fingerprint
+ * ("AB:CD:...") of the certificate the server presented and what
+ * validating it found (0: trusted), so that a caller can show a refused
+ * certificate and let the user pin it. NULL and 0 before, or over TCP. */
+const char          *perch_client_get_peer_certificate_fingerprint (PerchClient *self);
+GTlsCertificateFlags perch_client_get_peer_certificate_errors (PerchClient *self);
+/* The SHA-256 fingerprint of CERT's DER form, "AB:CD:..." (95 characters). */
+char       *perch_tls_fingerprint (GTlsCertificate *cert);
+/* TEXT as "AB:CD:...", or NULL when it is not 64 hex digits (colons and
+ * spaces between them are ignored). */
+char       *perch_tls_fingerprint_normalize (const char *text);
 /* Per-command (and per-SIP-transaction) timeout; 0 restores the default. */
 void     perch_client_set_timeout (PerchClient *self, guint timeout_ms);
 
