@@ -260,6 +260,18 @@ fail_start (PerchTestServer *server, const char *why)
   g_error ("perchd did not start: %s (its stderr is above)", why);
 }
 
+/* What to listen on for the service KEY of the ready line ("sip",
+ * "http"): the address it had when a restart keeps the ports, else a port
+ * of the system's choosing. Kept alive by KEPT. */
+static char *
+kept_address (PerchTestServer *server, GPtrArray *kept, const char *key)
+{
+  const char *address = server->keep_ports ? g_hash_table_lookup (server->ready, key) : NULL;
+  char *text = g_strdup (address ? address : "127.0.0.1:0");
+  g_ptr_array_add (kept, text);
+  return text;
+}
+
 static void
 spawn (PerchTestServer *server)
 {
@@ -278,12 +290,23 @@ spawn (PerchTestServer *server)
   g_ptr_array_add (argv, server->data_dir);
   g_ptr_array_add (argv, (gpointer) "--domain");
   g_ptr_array_add (argv, (gpointer) "example.test");
+  /* Port 0 picks free ports; a restart that keeps them asks again for the
+   * ones the last run's ready line named. */
+  g_autoptr(GPtrArray) kept = g_ptr_array_new_with_free_func (g_free);
   g_ptr_array_add (argv, (gpointer) "--sip-listen");
-  g_ptr_array_add (argv, (gpointer) "127.0.0.1:0");
+  g_ptr_array_add (argv, kept_address (server, kept, "sip"));
   g_ptr_array_add (argv, (gpointer) "--tls-listen");
-  g_ptr_array_add (argv, (gpointer) "127.0.0.1:0");
+  g_ptr_array_add (argv, kept_address (server, kept, "tls"));
   for (guint i = 0; server->extra_args != NULL && server->extra_args[i] != NULL; i++)
-    g_ptr_array_add (argv, server->extra_args[i]);
+    {
+      const char *previous = i > 0 ? server->extra_args[i - 1] : "";
+      if (g_str_equal (previous, "--http-listen"))
+        g_ptr_array_add (argv, kept_address (server, kept, "http"));
+      else if (g_str_equal (previous, "--https-listen"))
+        g_ptr_array_add (argv, kept_address (server, kept, "https"));
+      else
+        g_ptr_array_add (argv, server->extra_args[i]);
+    }
   g_ptr_array_add (argv, NULL);
 
   g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
@@ -461,6 +484,17 @@ perch_test_server_restart (PerchTestServer *server)
     stop_cleanly (server);
   g_clear_object (&server->process);
   spawn (server);
+}
+
+void
+perch_test_server_restart_same_ports (PerchTestServer *server)
+{
+  if (server->running)
+    stop_cleanly (server);
+  g_clear_object (&server->process);
+  server->keep_ports = TRUE;
+  spawn (server);
+  server->keep_ports = FALSE;
 }
 
 /* ---- clients ---- */

@@ -26,6 +26,7 @@ typedef struct {
   gboolean     running;
   gboolean     exited;         /* the current run's process ended */
   gboolean     stdout_done;    /* and its stdout was drained to the end */
+  gboolean     keep_ports;     /* the run being started listens where the last one did */
 } PerchTestServer;
 
 /* Starts perchd with --demo on a new data directory, plus EXTRA_ARGS
@@ -40,6 +41,10 @@ void             perch_test_server_kill (PerchTestServer *server);
 /* Starts perchd again on the same data directory (stopping it cleanly
  * first if it runs). Ports change: read them again. */
 void             perch_test_server_restart (PerchTestServer *server);
+/* The same on the ports of the last run (SIP, TLS, and --http-listen and
+ * --https-listen given with port 0): what a client that only knows the old
+ * addresses needs to find it again. */
+void             perch_test_server_restart_same_ports (PerchTestServer *server);
 /* kill(2) now, e.g. SIGSTOP/SIGCONT to make the server hold still. */
 void             perch_test_server_signal (PerchTestServer *server, int sig);
 /* A value from the ready line ("http" -> "127.0.0.1:PORT"), or NULL. */

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "perch-api.h"
+#include "perch-client.h"
 
 #define API_PREFIX      "/api/v1"
 #define IO_TIMEOUT_S    30
@@ -33,6 +34,12 @@ struct _PerchApi {
 G_DEFINE_FINAL_TYPE (PerchApi, perch_api, G_TYPE_OBJECT)
 
 G_DEFINE_QUARK (perch-api-error-quark, perch_api_error)
+
+enum {
+  SIGNAL_NETWORK_ERROR,
+  N_SIGNALS
+};
+static guint signals[N_SIGNALS];
 
 typedef struct {
   char        *method;
@@ -61,6 +68,28 @@ char *
 perch_api_escape (const char *text)
 {
   return g_uri_escape_string (text ? text : "", NULL, TRUE);
+}
+
+gboolean
+perch_api_error_is_network (const GError *error)
+{
+  if (error == NULL)
+    return FALSE;
+  if (error->domain == G_RESOLVER_ERROR)
+    return TRUE;
+  if (error->domain != G_IO_ERROR)
+    return FALSE;
+  switch (error->code)
+    {
+    case G_IO_ERROR_CANCELLED:
+    case G_IO_ERROR_INVALID_ARGUMENT:
+    case G_IO_ERROR_NOT_SUPPORTED:
+      return FALSE;
+    default:
+      /* refused, reset, closed, timed out, unreachable, a broken pipe, an
+       * answer cut short (PARTIAL_INPUT)... */
+      return TRUE;
+    }
 }
 
 guint
@@ -146,23 +175,8 @@ perch_json_strv_node (const char *const *strv)
   return node;
 }
 
-static char *
-fingerprint_of (GTlsCertificate *cert)
-{
-  g_autoptr(GByteArray) der = NULL;
-  g_object_get (cert, "certificate", &der, NULL);
-  if (der == NULL)
-    return NULL;
-  g_autofree char *hex = g_compute_checksum_for_data (G_CHECKSUM_SHA256, der->data, der->len);
-  GString *out = g_string_new (NULL);
-  for (guint i = 0; hex[i] && hex[i + 1]; i += 2)
-    g_string_append_printf (out, "%s%c%c", i ? ":" : "",
-                            g_ascii_toupper (hex[i]), g_ascii_toupper (hex[i + 1]));
-  return g_string_free (out, FALSE);
-}
-
-static char *
-describe_certificate_errors (GTlsCertificateFlags errors)
+char *
+perch_api_describe_certificate_errors (GTlsCertificateFlags errors)
 {
   GPtrArray *why = g_ptr_array_new ();
   if (errors & G_TLS_CERTIFICATE_UNKNOWN_CA)
@@ -213,6 +227,9 @@ static void
 perch_api_class_init (PerchApiClass *klass)
 {
   G_OBJECT_CLASS (klass)->finalize = perch_api_finalize;
+
+  signals[SIGNAL_NETWORK_ERROR] = g_signal_new ("network-error", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                                0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_ERROR);
 }
 
 static void
@@ -315,13 +332,13 @@ static gboolean
 on_accept_certificate (SoupMessage *msg, GTlsCertificate *cert, GTlsCertificateFlags errors, gpointer user_data)
 {
   PerchApi *self = user_data;
-  g_autofree char *fingerprint = fingerprint_of (cert);
+  g_autofree char *fingerprint = perch_tls_fingerprint (cert);
   if (fingerprint != NULL && g_hash_table_contains (self->accepted, fingerprint))
     return TRUE;
   g_free (self->rejected_fingerprint);
   self->rejected_fingerprint = g_steal_pointer (&fingerprint);
   g_free (self->rejected_reason);
-  self->rejected_reason = describe_certificate_errors (errors);
+  self->rejected_reason = perch_api_describe_certificate_errors (errors);
   return FALSE;
 }
 
@@ -366,7 +383,11 @@ on_sent (GObject *source, GAsyncResult *result, gpointer user_data)
                                  _("The certificate of %s is not trusted: %s"),
                                  self->server_key, self->rejected_reason);
       else
-        g_task_return_error (task, g_steal_pointer (&error));
+        {
+          if (perch_api_error_is_network (error))
+            g_signal_emit (self, signals[SIGNAL_NETWORK_ERROR], 0, error);
+          g_task_return_error (task, g_steal_pointer (&error));
+        }
       return;
     }
 

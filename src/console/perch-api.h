@@ -12,7 +12,12 @@
  * keep GIO's domain.
  *
  * A bearer token that expires (they last an hour) is renewed with the
- * credentials of the last successful login, once per request. */
+ * credentials of the last successful login, once per request.
+ *
+ * Signals:
+ *   "network-error" (GError *error): a request failed because the server
+ *   could not be reached or the connection to it broke
+ *   (perch_api_error_is_network); emitted before the request completes. */
 #pragma once
 
 #include <gio/gio.h>
@@ -49,6 +54,14 @@ void        perch_api_accept_certificate (PerchApi *self, const char *fingerprin
  * sentence saying what is wrong with the certificate. NULL otherwise. */
 const char *perch_api_get_rejected_fingerprint (PerchApi *self);
 const char *perch_api_get_rejected_reason (PerchApi *self);
+
+/* "it is not signed by an authority this computer trusts; it has expired":
+ * ERRORS in words, for a dialog about a certificate. */
+char       *perch_api_describe_certificate_errors (GTlsCertificateFlags errors);
+
+/* Whether ERROR says the server could not be reached or stopped answering
+ * (refused, reset, timed out, name not found) rather than answered. */
+gboolean    perch_api_error_is_network (const GError *error);
 
 /* POST /login; keeps the token and the credentials (for renewal). */
 void      perch_api_login_async  (PerchApi *self, const char *user, const char *password,

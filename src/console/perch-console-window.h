@@ -6,8 +6,12 @@
  * A page takes part by what it offers, nothing else:
  *   - a "connection" property (PerchConnection): set when the window connects,
  *     cleared (NULL) when it disconnects;
- *   - a "page.refresh" action: what win.refresh (Ctrl+R) does on it;
+ *   - a "page.refresh" action: what win.refresh (Ctrl+R) does on it, and
+ *     what the window does on every page when a lost connection is back;
  *   - a "page.search" action: what win.search (Ctrl+F) does on it.
+ * While the connection is lost (PerchConnection "state-changed") the window
+ * shows a bar with the countdown to the next attempt and a "Reconnect Now"
+ * button (win.reconnect), and the pages are insensitive.
  * Adding a page is adding it to the .ui file. */
 #pragma once
 

@@ -782,6 +782,25 @@ perch_history_page_get_live (PerchHistoryPage *self)
   return self->room_uri != NULL && g_hash_table_contains (self->joined, self->room_uri);
 }
 
+/* The connection reconnected with a new XCCOS session, or lost its own:
+ * follow it. The window's page.refresh once it is back joins the room in
+ * the new session. */
+static void
+on_client_changed (PerchHistoryPage *self)
+{
+  if (self->client != NULL)
+    g_signal_handlers_disconnect_by_data (self->client, self);
+  g_clear_object (&self->client);
+  g_hash_table_remove_all (self->joined);
+  self->client = self->connection ? perch_connection_get_client (self->connection) : NULL;
+  if (self->client != NULL)
+    {
+      g_object_ref (self->client);
+      g_signal_connect_object (self->client, "post", G_CALLBACK (on_post), self, 0);
+    }
+  update_status (self);
+}
+
 void
 perch_history_page_set_connection (PerchHistoryPage *self, PerchConnection *connection)
 {
@@ -794,6 +813,8 @@ perch_history_page_set_connection (PerchHistoryPage *self, PerchConnection *conn
   if (self->client != NULL)
     g_signal_handlers_disconnect_by_data (self->client, self);
   g_clear_object (&self->client);
+  if (self->connection != NULL)
+    g_signal_handlers_disconnect_by_func (self->connection, on_client_changed, self);
   g_set_object (&self->connection, connection);
   g_hash_table_remove_all (self->joined);
   g_ptr_array_set_size (self->rooms, 0);
@@ -806,6 +827,8 @@ perch_history_page_set_connection (PerchHistoryPage *self, PerchConnection *conn
   if (connection != NULL)
     {
       self->cancellable = g_cancellable_new ();
+      g_signal_connect_object (connection, "notify::client", G_CALLBACK (on_client_changed), self,
+                               G_CONNECT_SWAPPED);
       self->client = perch_connection_get_client (connection);
       if (self->client != NULL)
         {

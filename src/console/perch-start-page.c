@@ -216,6 +216,24 @@ forget_recent_action (GtkWidget *widget, const char *action_name, GVariant *para
 
 /* ---- connecting --------------------------------------------------------------- */
 
+/* Keeps FINGERPRINT as the one accepted for KEY ("host:port"). */
+static void
+remember_certificate (const char *key, const char *fingerprint)
+{
+  GSettings *settings = perch_console_get_settings ();
+  g_autoptr(GVariant) accepted = g_settings_get_value (settings, "accepted-certificates");
+  GVariantBuilder builder;
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("a{ss}"));
+  GVariantIter iter;
+  const char *k, *value;
+  g_variant_iter_init (&iter, accepted);
+  while (g_variant_iter_next (&iter, "{&s&s}", &k, &value))
+    if (!g_str_equal (k, key))
+      g_variant_builder_add (&builder, "{ss}", k, value);
+  g_variant_builder_add (&builder, "{ss}", key, fingerprint);
+  g_settings_set_value (settings, "accepted-certificates", g_variant_builder_end (&builder));
+}
+
 static void
 on_certificate_response (AdwMessageDialog *dialog, const char *response, PerchStartPage *self)
 {
@@ -223,46 +241,53 @@ on_certificate_response (AdwMessageDialog *dialog, const char *response, PerchSt
   if (connection == NULL || g_strcmp0 (response, "accept") != 0)
     return;
 
-  PerchApi *api = perch_connection_get_api (connection);
-  const char *fingerprint = perch_api_get_rejected_fingerprint (api);
-  GSettings *settings = perch_console_get_settings ();
-  g_autoptr(GVariant) accepted = g_settings_get_value (settings, "accepted-certificates");
-  GVariantBuilder builder;
-  g_variant_builder_init (&builder, G_VARIANT_TYPE ("a{ss}"));
-  GVariantIter iter;
-  const char *key, *value;
-  g_variant_iter_init (&iter, accepted);
-  while (g_variant_iter_next (&iter, "{&s&s}", &key, &value))
-    if (!g_str_equal (key, perch_api_get_server_key (api)))
-      g_variant_builder_add (&builder, "{ss}", key, value);
-  g_variant_builder_add (&builder, "{ss}", perch_api_get_server_key (api), fingerprint);
-  g_settings_set_value (settings, "accepted-certificates", g_variant_builder_end (&builder));
-
-  perch_connection_accept_certificate (connection, fingerprint);
+  /* The fingerprint shown is the one accepted, whatever the connection
+   * has learnt since. */
+  const char *fingerprint = g_object_get_data (G_OBJECT (dialog), "perch-fingerprint");
+  const char *key = g_object_get_data (G_OBJECT (dialog), "perch-key");
+  remember_certificate (key, fingerprint);
+  if (g_object_get_data (G_OBJECT (dialog), "perch-sip") != NULL)
+    perch_connection_accept_sip_certificate (connection, fingerprint);
+  else
+    perch_connection_accept_certificate (connection, fingerprint);
   self->pending = g_steal_pointer (&connection);
   start_connect (self);
 }
 
+/* The certificate of SERVER ("host:port", its HTTPS service or, when SIP,
+ * its SIP over TLS) is refused for REASON: show its fingerprint and let the
+ * administrator accept it for that server. */
 static void
-ask_about_certificate (PerchStartPage *self)
+ask_about_certificate (PerchStartPage *self, const char *key, const char *fingerprint, const char *reason,
+                       gboolean sip)
 {
-  PerchApi *api = perch_connection_get_api (self->pending);
   /* "AB:CD:…" is 95 characters: four lines of 8 bytes, in monospace. */
-  const char *fingerprint = perch_api_get_rejected_fingerprint (api);
   GString *lines = g_string_new (NULL);
   for (gsize i = 0, n = strlen (fingerprint); i < n; i += 24)
     g_string_append_printf (lines, "%s%.23s", i ? "\n" : "", fingerprint + i);
-  g_autofree char *server = g_markup_escape_text (perch_api_get_server_key (api), -1);
-  g_autofree char *reason = g_markup_escape_text (perch_api_get_rejected_reason (api), -1);
-  /* Translators: the body of the untrusted certificate dialog (Pango markup). */
-  g_autofree char *body = g_strdup_printf (_("The certificate of %s is not trusted: %s.\n\n"
-                                             "Its SHA-256 fingerprint is\n<tt>%s</tt>\n\n"
-                                             "Accept it only if this is the fingerprint of your server’s "
-                                             "certificate. It will be accepted for this server from now on."),
-                                           server, reason, lines->str);
+  g_autofree char *server = g_markup_escape_text (key, -1);
+  g_autofree char *why = g_markup_escape_text (reason ? reason : "", -1);
+  g_autofree char *body = sip
+    /* Translators: the body of the untrusted certificate dialog for the
+     * SIP (chat) service (Pango markup). */
+    ? g_strdup_printf (_("The certificate of the chat service at %s is not trusted: %s.\n\n"
+                         "Its SHA-256 fingerprint is\n<tt>%s</tt>\n\n"
+                         "Accept it only if this is the fingerprint of your server’s "
+                         "certificate. It will be accepted for this server from now on."),
+                       server, why, lines->str)
+    /* Translators: the body of the untrusted certificate dialog (Pango markup). */
+    : g_strdup_printf (_("The certificate of %s is not trusted: %s.\n\n"
+                         "Its SHA-256 fingerprint is\n<tt>%s</tt>\n\n"
+                         "Accept it only if this is the fingerprint of your server’s "
+                         "certificate. It will be accepted for this server from now on."),
+                       server, why, lines->str);
   g_string_free (lines, TRUE);
   GtkWidget *dialog = adw_message_dialog_new (GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))),
                                               _("Untrusted Certificate"), body);
+  g_object_set_data_full (G_OBJECT (dialog), "perch-fingerprint", g_strdup (fingerprint), g_free);
+  g_object_set_data_full (G_OBJECT (dialog), "perch-key", g_strdup (key), g_free);
+  if (sip)
+    g_object_set_data (G_OBJECT (dialog), "perch-sip", GINT_TO_POINTER (TRUE));
   adw_message_dialog_set_body_use_markup (ADW_MESSAGE_DIALOG (dialog), TRUE);
   adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
                                     "cancel", _("_Cancel"),
@@ -289,7 +314,20 @@ on_connected (GObject *source, GAsyncResult *result, gpointer user_data)
       set_busy (self, NULL);
       if (g_error_matches (error, PERCH_API_ERROR, PERCH_API_ERROR_CERTIFICATE))
         {
-          ask_about_certificate (self);
+          PerchApi *api = perch_connection_get_api (connection);
+          ask_about_certificate (self, perch_api_get_server_key (api), perch_api_get_rejected_fingerprint (api),
+                                 perch_api_get_rejected_reason (api), FALSE);
+          return;
+        }
+      /* The SIP over TLS certificate: not trusted, or not the one pinned
+       * for it. Shown the same way; kept under the SIP address. */
+      if (g_error_matches (error, G_TLS_ERROR, G_TLS_ERROR_BAD_CERTIFICATE) &&
+          perch_connection_get_rejected_sip_fingerprint (connection) != NULL &&
+          perch_connection_get_sip_key (connection) != NULL)
+        {
+          ask_about_certificate (self, perch_connection_get_sip_key (connection),
+                                 perch_connection_get_rejected_sip_fingerprint (connection),
+                                 perch_connection_get_rejected_sip_reason (connection), TRUE);
           return;
         }
       g_clear_object (&self->pending);
@@ -348,6 +386,10 @@ connect_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
       const char *fingerprint = NULL;
       if (g_variant_lookup (accepted, perch_api_get_server_key (api), "&s", &fingerprint))
         perch_connection_accept_certificate (self->pending, fingerprint);
+      const char *sip_key = perch_connection_get_sip_key (self->pending);
+      if (sip_key != NULL && gtk_switch_get_active (self->sip_tls_switch) &&
+          g_variant_lookup (accepted, sip_key, "&s", &fingerprint))
+        perch_connection_accept_sip_certificate (self->pending, fingerprint);
     }
   start_connect (self);
 }
