@@ -631,12 +631,12 @@ lean_loop_new (guint16 port, const char *domain, const char *password)
 }
 
 static void
-bury (LeanLoop *loop)
+bury (LeanLoop *loop, gboolean all)
 {
   for (guint i = 0; i < loop->dead->len; i++)
     {
       LeanClient *c = g_ptr_array_index (loop->dead, i);
-      if (c->queued)
+      if (c->queued && !all)
         continue;   /* still on the flush list: freed after it */
       g_free (c->in);
       g_free (c->out);
@@ -650,7 +650,7 @@ lean_loop_free (LeanLoop *loop)
 {
   /* The scenario closed its clients; what is left is freed here. */
   g_ptr_array_set_size (loop->flush, 0);
-  bury (loop);
+  bury (loop, TRUE);
   close (loop->epfd);
   g_ptr_array_unref (loop->flush);
   g_ptr_array_unref (loop->dead);
@@ -699,7 +699,7 @@ lean_loop_iterate (LeanLoop *loop, int timeout_ms)
   for (guint i = 0; i < loop->flush->len; i++)
     flush (g_ptr_array_index (loop->flush, i));
   g_ptr_array_set_size (loop->flush, 0);
-  bury (loop);
+  bury (loop, FALSE);
 }
 
 guint
@@ -731,19 +731,23 @@ lean_client_start (LeanLoop *loop, guint user)
       g_free (c);
       return NULL;
     }
-  loop->n_clients++;
   int one = 1;
   setsockopt (c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   struct sockaddr_in addr = { .sin_family = AF_INET, .sin_port = htons (loop->port),
                               .sin_addr.s_addr = htonl (INADDR_LOOPBACK) };
+  if (connect (c->fd, (struct sockaddr *) &addr, sizeof addr) < 0 && errno != EINPROGRESS)
+    {
+      static guint reported;
+      if (reported++ < 3)
+        g_printerr ("connect: %s\n", g_strerror (errno));
+      close (c->fd);
+      g_free (c);
+      return NULL;
+    }
   struct epoll_event ev = { .events = EPOLLIN | EPOLLOUT | EPOLLRDHUP, .data.ptr = c };
   epoll_ctl (loop->epfd, EPOLL_CTL_ADD, c->fd, &ev);
   c->epollout = TRUE;
-  if (connect (c->fd, (struct sockaddr *) &addr, sizeof addr) < 0 && errno != EINPROGRESS)
-    {
-      fail (c, g_strerror (errno));
-      return NULL;
-    }
+  loop->n_clients++;
   return c;
 }
 

@@ -39,7 +39,8 @@ void        lean_loop_iterate       (LeanLoop *loop, int timeout_ms);
 guint       lean_loop_n_clients     (LeanLoop *loop);
 guint       lean_loop_n_dropped     (LeanLoop *loop);
 
-/* Connects and signs in as u<USER>@domain; ready() says how it went. */
+/* Connects and signs in as u<USER>@domain; ready() says how it went.
+ * NULL, and no ready(), when not even the connect could start. */
 LeanClient *lean_client_start       (LeanLoop *loop, guint user);
 void        lean_client_close       (LeanClient *client);
 guint       lean_client_user        (LeanClient *client);
