@@ -164,6 +164,15 @@ perch_json_get_strv (JsonObject *obj, const char *member)
   return g_strv_builder_end (builder);
 }
 
+JsonArray *
+perch_json_get_items (JsonNode *node)
+{
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    return NULL;
+  JsonNode *items = json_object_get_member (json_node_get_object (node), "items");
+  return items && JSON_NODE_HOLDS_ARRAY (items) ? json_node_get_array (items) : NULL;
+}
+
 JsonNode *
 perch_json_strv_node (const char *const *strv)
 {

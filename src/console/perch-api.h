@@ -101,5 +101,8 @@ gboolean    perch_json_get_bool (JsonObject *obj, const char *member, gboolean f
 /* A member that is an array of strings, as a newly allocated strv (never NULL). */
 char      **perch_json_get_strv (JsonObject *obj, const char *member);
 JsonNode   *perch_json_strv_node (const char *const *strv);
+/* The "items" array of a list answer ({"items": [...], "next_cursor": ...});
+ * NULL when NODE has none. */
+JsonArray  *perch_json_get_items (JsonNode *node);
 
 G_END_DECLS

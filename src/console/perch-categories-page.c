@@ -230,15 +230,6 @@ loaded (PerchCategoriesPage *self)
   update_editor (self);
 }
 
-static JsonArray *
-items_of (JsonNode *node)
-{
-  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
-    return NULL;
-  JsonNode *items = json_object_get_member (json_node_get_object (node), "items");
-  return items && JSON_NODE_HOLDS_ARRAY (items) ? json_node_get_array (items) : NULL;
-}
-
 static void
 on_categories (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -250,7 +241,7 @@ on_categories (GObject *source, GAsyncResult *result, gpointer user_data)
     return;
   if (error != NULL)
     perch_toast_error (GTK_WIDGET (self), _("Could not read the categories"), error);
-  JsonArray *items = items_of (node);
+  JsonArray *items = perch_json_get_items (node);
   if (items != NULL)
     {
       g_ptr_array_set_size (self->categories, 0);
@@ -273,7 +264,7 @@ on_rooms (GObject *source, GAsyncResult *result, gpointer user_data)
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
-  JsonArray *items = items_of (node);
+  JsonArray *items = perch_json_get_items (node);
   g_clear_pointer (&self->room_counts, g_hash_table_unref);
   if (items != NULL)
     {

@@ -143,19 +143,11 @@ answered (PerchPeoplePicker *self)
     show_results (self);
 }
 
-static JsonArray *
-items_of (JsonNode *answer)
-{
-  JsonObject *obj = answer && JSON_NODE_HOLDS_OBJECT (answer) ? json_node_get_object (answer) : NULL;
-  JsonNode *items = obj ? json_object_get_member (obj, "items") : NULL;
-  return items && JSON_NODE_HOLDS_ARRAY (items) ? json_node_get_array (items) : NULL;
-}
-
 static GPtrArray *
 users_of (JsonNode *answer)
 {
   GPtrArray *users = g_ptr_array_new_with_free_func (g_object_unref);
-  JsonArray *items = items_of (answer);
+  JsonArray *items = perch_json_get_items (answer);
   for (guint i = 0; items != NULL && i < json_array_get_length (items); i++)
     {
       JsonNode *element = json_array_get_element (items, i);
@@ -200,7 +192,7 @@ on_groups (GObject *source, GAsyncResult *result, gpointer user_data)
     return;
   /* Only administrators list groups: for anyone else there are none to offer. */
   self->groups = g_ptr_array_new_with_free_func (g_free);
-  JsonArray *items = error == NULL ? items_of (answer) : NULL;
+  JsonArray *items = error == NULL ? perch_json_get_items (answer) : NULL;
   for (guint i = 0; items != NULL && i < json_array_get_length (items); i++)
     {
       JsonNode *element = json_array_get_element (items, i);

@@ -63,15 +63,6 @@ clear_list (GtkListBox *list)
     gtk_list_box_remove (list, child);
 }
 
-static JsonArray *
-items_of (JsonNode *node)
-{
-  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
-    return NULL;
-  JsonNode *items = json_object_get_member (json_node_get_object (node), "items");
-  return items && JSON_NODE_HOLDS_ARRAY (items) ? json_node_get_array (items) : NULL;
-}
-
 /* "sip:dave@example.test" → "dave@example.test" */
 static const char *
 address_of (const char *uri)
@@ -244,7 +235,7 @@ on_users (GObject *source, GAsyncResult *result, gpointer user_data)
       return;
     }
   clear_list (self->users_list);
-  JsonArray *items = items_of (node);
+  JsonArray *items = perch_json_get_items (node);
   for (guint i = 0; items && i < json_array_get_length (items); i++)
     {
       JsonNode *item = json_array_get_element (items, i);
@@ -280,7 +271,7 @@ on_groups (GObject *source, GAsyncResult *result, gpointer user_data)
       return;
     }
   clear_list (self->groups_list);
-  JsonArray *items = items_of (node);
+  JsonArray *items = perch_json_get_items (node);
   guint n = items ? json_array_get_length (items) : 0;
   for (guint i = 0; i < n; i++)
     {
