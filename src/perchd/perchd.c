@@ -19,17 +19,6 @@
 #include <termios.h>
 #include <unistd.h>
 
-/* Under AddressSanitizer: unwind malloc stacks fully, as the test programs
- * do (tests/perch-test-console.c), so that LeakSanitizer can match a
- * library's one-time allocation against tests/lsan.supp when the tests run
- * this perchd. ASAN_OPTIONS still sets every other flag. */
-const char *__asan_default_options (void);
-__attribute__ ((used, visibility ("default"))) const char *
-__asan_default_options (void)
-{
-  return "fast_unwind_on_malloc=0";
-}
-
 static char *
 read_secret (const char *prompt)
 {
