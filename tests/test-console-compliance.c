@@ -7,7 +7,6 @@
  * server show, and the server's refusals shown in its words. */
 #include "config.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 #include "perch-compliance-event.h"
@@ -74,9 +73,12 @@ assert_page_matches (Matching *m)
 {
   if (!perch_test_wait (page_matches_server, m, TIMEOUT_MS))
     {
+      g_autoptr(JsonNode) status = perch_test_console_get (m->f, "/compliance");
+      g_autofree char *server = json_to_string (status, FALSE);
       g_autofree char *labels = perch_test_labels_of (GTK_WIDGET (m->page));
-      g_error ("the Compliance page does not show what the server holds (%u events loaded); it shows:%s",
-               g_list_model_get_n_items (perch_compliance_page_get_events (m->page)), labels);
+      g_error ("the Compliance page (%s, %u events loaded) does not show what the server holds: %s; it shows:%s",
+               perch_compliance_page_get_loading (m->page) ? "loading" : "loaded",
+               g_list_model_get_n_items (perch_compliance_page_get_events (m->page)), server, labels);
     }
 }
 
@@ -189,16 +191,8 @@ test_compliance_page (PerchConsoleFixture *f, gconstpointer data)
   JsonObject *general = json_array_get_object_element (
     json_object_get_array_member (json_node_get_object (rooms), "items"), 0);
   const char *room_uri = json_object_get_string_member (general, "uri");
-  const char *sip = perch_connection_get_sip_address (f->connection);
-  g_auto(GStrv) host_port = g_strsplit (sip, ":", 2);
-  PerchClient *bob = perch_client_new (host_port[0], (guint16) atoi (host_port[1]), FALSE,
-                                       "bob@example.test", "bob-demo");
-  g_autoptr(GAsyncResult) result = NULL;
-  perch_client_connect_async (bob, NULL, perch_test_async_ready, &result);
-  perch_test_wait_result (&result, TIMEOUT_MS);
+  PerchClient *bob = perch_test_console_connect (f, "bob@example.test", "bob-demo");
   g_autoptr(GError) error = NULL;
-  g_assert_true (perch_client_connect_finish (bob, result, &error));
-  g_assert_no_error (error);
   perch_test_join (bob, room_uri);
   g_assert_true (perch_test_post (bob, room_uri, "For the archive", &error));
   g_assert_no_error (error);

@@ -299,9 +299,8 @@ on_events_page (GObject *source, GAsyncResult *result, gpointer user_data)
       events_load_free (load);
       return;
     }
-  JsonObject *obj = page && JSON_NODE_HOLDS_OBJECT (page) ? json_node_get_object (page) : NULL;
-  JsonNode *items = obj ? json_object_get_member (obj, "items") : NULL;
-  if (error == NULL && (items == NULL || !JSON_NODE_HOLDS_ARRAY (items)))
+  JsonArray *array = perch_json_get_items (page);
+  if (error == NULL && array == NULL)
     error = g_error_new_literal (PERCH_API_ERROR, PERCH_API_ERROR_INVALID_REPLY,
                                  _("The server’s list of pending events is not one"));
   if (error != NULL)
@@ -313,7 +312,6 @@ on_events_page (GObject *source, GAsyncResult *result, gpointer user_data)
       set_loading (self, self->loading);
       return;
     }
-  JsonArray *array = json_node_get_array (items);
   load->events = g_ptr_array_new_with_free_func (g_object_unref);
   for (guint i = 0; i < json_array_get_length (array); i++)
     {
@@ -321,7 +319,7 @@ on_events_page (GObject *source, GAsyncResult *result, gpointer user_data)
       if (JSON_NODE_HOLDS_OBJECT (element))
         g_ptr_array_add (load->events, perch_compliance_event_new (json_node_get_object (element)));
     }
-  load->next_cursor = g_strdup (perch_json_get_string (obj, "next_cursor", NULL));
+  load->next_cursor = g_strdup (perch_json_get_string (json_node_get_object (page), "next_cursor", NULL));
   ask_room_names (self, load);
 }
 
