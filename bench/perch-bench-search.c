@@ -293,6 +293,8 @@ search_run (Server *server, Crowd *crowd, QueryKind kind)
   for (guint i = 0; i < crowd->n; i++)
     next[i] = i * 1000;  /* each client its own queries */
   double cpu0 = server_cpu_s (server);
+  Load load;
+  load_mark (server, &load);
   gint64 t0 = g_get_monotonic_time ();
   Search s = { crowd, kind, next, sent_at, g_array_new (FALSE, FALSE, sizeof (double)), 0, 0, 0,
                t0 + (gint64) opt.seconds * G_USEC_PER_SEC, 0 };
@@ -319,6 +321,8 @@ search_run (Server *server, Crowd *crowd, QueryKind kind)
   figure (e, s.count ? (double) s.rooms / s.count : 0, "");
   figure (f, cpu / MAX (1, s.count + s.errors) * 1e6, "us");
   figure (g, s.errors, "");
+  g_autofree char *prefix = g_strdup_printf ("chansrch %s: ", label);
+  load_figures (server, &load, prefix);
   g_array_unref (s.latency);
 }
 

@@ -360,12 +360,7 @@ server_sys_s (Server *s)
   return g_ascii_strtoull (f[12], NULL, 10) / (double) sysconf (_SC_CLK_TCK);
 }
 
-/* What the machine's CPUs did during a measurement: the bench's own share
- * and what other processes took, to tell a quiet run from a crowded one. */
-typedef struct {
-  double machine, server, self;   /* CPU seconds so far */
-  gint64 t;                       /* monotonic µs */
-} Load;
+/* Load (perch-bench.h): what the machine's CPUs did during a measurement. */
 
 static double
 machine_busy_s (void)
@@ -382,7 +377,7 @@ machine_busy_s (void)
   return (v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) / (double) sysconf (_SC_CLK_TCK);
 }
 
-static void
+void
 load_mark (Server *s, Load *l)
 {
   struct rusage ru;
@@ -393,8 +388,7 @@ load_mark (Server *s, Load *l)
   l->t = g_get_monotonic_time ();
 }
 
-/* Prints the load figures; returns the bench's own CPU seconds. */
-static double
+double
 load_figures (Server *s, const Load *before, const char *label)
 {
   Load now;

@@ -68,6 +68,18 @@ void       crowd_free (Crowd *crowd);
 void       crowd_run (Crowd *crowd, gboolean (*done) (gpointer), void (*tick) (gpointer), gpointer data,
                       gint64 deadline);
 
+/* What the machine's CPUs did during a measurement: the bench's own share
+ * and what other processes took, to tell a quiet run from a crowded one. */
+typedef struct {
+  double machine, server, self;   /* CPU seconds so far */
+  gint64 t;                       /* monotonic µs */
+} Load;
+
+void       load_mark (Server *s, Load *l);
+/* Prints the load figures since BEFORE, each name prefixed with LABEL;
+ * returns the bench's own CPU seconds. */
+double     load_figures (Server *s, const Load *before, const char *label);
+
 /* perch-bench-search.c: chansrch over many rooms. */
 extern const GOptionEntry bench_search_entries[];
 extern gboolean           bench_search_seeding;   /* server_start seeds the search rooms */
