@@ -250,12 +250,16 @@ on_room (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr(JsonNode) room = perch_api_get_finish (PERCH_API (source), result, NULL);
   g_free (ask);
 
-  /* A room that cannot be read is shown by its id. */
-  if (room != NULL && JSON_NODE_HOLDS_OBJECT (room) && !g_cancellable_is_cancelled (load->cancellable))
+  const char *name = room != NULL && JSON_NODE_HOLDS_OBJECT (room)
+                       ? perch_json_get_string (json_node_get_object (room), "name", NULL) : NULL;
+  if (name != NULL && *name != '\0' && !g_cancellable_is_cancelled (load->cancellable))
+    g_hash_table_replace (load->self->room_names, g_steal_pointer (&id), g_strdup (name));
+  else
     {
-      const char *name = perch_json_get_string (json_node_get_object (room), "name", NULL);
-      if (name != NULL && *name != '\0')
-        g_hash_table_replace (load->self->room_names, g_steal_pointer (&id), g_strdup (name));
+      /* Shown by its id; asked for again by the next load. */
+      const char *asked = g_hash_table_lookup (load->self->room_names, id);
+      if (asked != NULL && *asked == '\0')
+        g_hash_table_remove (load->self->room_names, id);
     }
   if (--load->waiting == 0)
     events_load_done (load);
