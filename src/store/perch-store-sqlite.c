@@ -351,27 +351,31 @@ tx_rollback (sqlite3 *db, GHashTable *cache)
     g_warning ("store: rollback failed: %s", sqlite3_errmsg (db));
 }
 
-#define MAIN_BEGIN(self, error)    tx_begin ((self)->db, (self)->stmts, (error))
-#define MAIN_COMMIT(self, error)   tx_commit ((self)->db, (self)->stmts, (error))
-#define MAIN_ROLLBACK(self)        tx_rollback ((self)->db, (self)->stmts)
-
-/* The work of one transaction on the main connection: TRUE to commit,
- * FALSE with ERROR set to roll everything it did back. */
+/* The work of one transaction: TRUE to commit, FALSE with ERROR set to
+ * roll everything it did back. */
 typedef gboolean (*PerchTxBody) (PerchSqliteStore *self, gpointer data, GError **error);
 
-/* Runs BODY in one durable transaction (BEGIN IMMEDIATE ... COMMIT), or
- * rolls it back when BODY or the commit fails. */
+/* Runs BODY in one durable transaction (BEGIN IMMEDIATE ... COMMIT) on DB,
+ * whose statements CACHE holds, or rolls it back when BODY or the commit
+ * fails. */
 static gboolean
-main_tx (PerchSqliteStore *self, PerchTxBody body, gpointer data, GError **error)
+tx_run (PerchSqliteStore *self, sqlite3 *db, GHashTable *cache, PerchTxBody body, gpointer data, GError **error)
 {
-  if (!MAIN_BEGIN (self, error))
+  if (!tx_begin (db, cache, error))
     return FALSE;
-  if (!body (self, data, error) || !MAIN_COMMIT (self, error))
+  if (!body (self, data, error) || !tx_commit (db, cache, error))
     {
-      MAIN_ROLLBACK (self);
+      tx_rollback (db, cache);
       return FALSE;
     }
   return TRUE;
+}
+
+/* The usual case: on the main connection. */
+static gboolean
+main_tx (PerchSqliteStore *self, PerchTxBody body, gpointer data, GError **error)
+{
+  return tx_run (self, self->db, self->stmts, body, data, error);
 }
 
 static GPtrArray *
@@ -1760,20 +1764,30 @@ write_one (PerchSqliteStore *self, PerchWrite *w, GError **error)
                        w->msg_id, &w->event_id, error);
 }
 
+typedef struct {
+  PerchWrite **writes;
+  guint        n;
+} WriteBatch;
+
+static gboolean
+write_batch_tx (PerchSqliteStore *self, gpointer data, GError **error)
+{
+  const WriteBatch *wb = data;
+
+  for (guint i = 0; i < wb->n; i++)
+    if (!write_one (self, wb->writes[i], error))
+      return FALSE;
+  return TRUE;
+}
+
+/* On the committer's connection. */
 static gboolean
 write_batch (PerchSqliteStore *self, PerchWrite **writes, guint n_writes, GError **error)
 {
-  if (!tx_begin (self->wdb, self->wstmts, error))
-    return FALSE;
-  for (guint i = 0; i < n_writes; i++)
-    if (!write_one (self, writes[i], error))
-      goto fail;
-  if (!tx_commit (self->wdb, self->wstmts, error))
-    goto fail;
-  return TRUE;
+  WriteBatch wb = { writes, n_writes };
 
-fail:
-  tx_rollback (self->wdb, self->wstmts);
+  if (tx_run (self, self->wdb, self->wstmts, write_batch_tx, &wb, error))
+    return TRUE;
   /* Nothing was written, so no id may be believed. */
   for (guint i = 0; i < n_writes; i++)
     writes[i]->msg_id = writes[i]->event_id = 0;
@@ -1965,34 +1979,41 @@ sqlite_invitation_add (PerchStore *store, const char *user, const char *room_id,
   return TRUE;
 }
 
-static GPtrArray *
-sqlite_invitations_take (PerchStore *store, const char *user, GError **error)
-{
-  PerchSqliteStore *self = SELF (store);
-  g_autoptr(GPtrArray) out = NULL;
+typedef struct {
+  const char *user;
+  GPtrArray  *out;    /* the room ids taken */
+} InvitationsTake;
 
-  if (!MAIN_BEGIN (self, error))
-    return NULL;
-  out = query_strings (self, "SELECT room_id FROM invitations WHERE user = ?1 AND seen = 0 ORDER BY id",
-                       user, NULL, error);
-  if (out == NULL)
-    goto fail;
+static gboolean
+invitations_take_tx (PerchSqliteStore *self, gpointer data, GError **error)
+{
+  InvitationsTake *it = data;
+
+  it->out = query_strings (self, "SELECT room_id FROM invitations WHERE user = ?1 AND seen = 0 ORDER BY id",
+                           it->user, NULL, error);
+  if (it->out == NULL)
+    return FALSE;
   {
     g_autoptr(PerchSqlStmt) stmt =
       MAIN_STMT (self, "UPDATE invitations SET seen = 1 WHERE user = ?1 AND seen = 0", error);
     if (stmt == NULL)
-      goto fail;
-    bind_text (stmt, 1, user);
-    if (!run (self->db, stmt, error, "marking invitations seen"))
-      goto fail;
+      return FALSE;
+    bind_text (stmt, 1, it->user);
+    return run (self->db, stmt, error, "marking invitations seen");
   }
-  if (!MAIN_COMMIT (self, error))
-    goto fail;
-  return g_steal_pointer (&out);
+}
 
-fail:
-  MAIN_ROLLBACK (self);
-  return NULL;
+static GPtrArray *
+sqlite_invitations_take (PerchStore *store, const char *user, GError **error)
+{
+  InvitationsTake it = { user, NULL };
+
+  if (!main_tx (SELF (store), invitations_take_tx, &it, error))
+    {
+      g_clear_pointer (&it.out, g_ptr_array_unref);
+      return NULL;
+    }
+  return it.out;
 }
 
 /* ---- the compliance outbox ------------------------------------------------------ */
@@ -2286,14 +2307,50 @@ messages_matching (PerchSqliteStore *self, const PerchMessageFilter *filter, GAr
   return TRUE;
 }
 
+typedef struct {
+  const PerchMessageFilter *filter;
+  const char               *replacement;
+  const char               *actor;
+  GArray                   *changed;   /* ids, filled */
+} MessagesChange;
+
+static gboolean
+messages_change_tx (PerchSqliteStore *self, gpointer data, GError **error)
+{
+  MessagesChange *mc = data;
+  const PerchMessageFilter *filter = mc->filter;
+  PerchEventType type = mc->replacement != NULL ? PERCH_EVENT_REPLACE : PERCH_EVENT_REMOVE;
+  gint64 now = perch_now_us ();
+
+  if (!room_must_exist (self, filter->room_id, error)
+      || !messages_matching (self, filter, mc->changed, error))
+    return FALSE;
+  for (guint i = 0; i < mc->changed->len; i++)
+    {
+      gint64 id = g_array_index (mc->changed, gint64, i);
+      g_autoptr(PerchSqlStmt) stmt =
+        MAIN_STMT (self, "UPDATE messages SET state = ?2, content = ?3 WHERE id = ?1", error);
+      if (stmt == NULL)
+        return FALSE;
+      /* FTS and room_stats follow by their triggers. */
+      sqlite3_bind_int64 (stmt, 1, id);
+      sqlite3_bind_int (stmt, 2, mc->replacement != NULL ? PERCH_MSG_REPLACED : PERCH_MSG_REMOVED);
+      bind_text (stmt, 3, mc->replacement != NULL ? mc->replacement : "");
+      if (!run (self->db, stmt, error, "changing a message"))
+        return FALSE;
+      if (!insert_event (self->db, self->stmts, type, filter->room_id, mc->actor, now, mc->replacement, id, NULL,
+                         error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
 static GArray *
 sqlite_messages_change (PerchStore *store, const PerchMessageFilter *filter, const char *replacement,
                         const char *actor, GError **error)
 {
-  PerchSqliteStore *self = SELF (store);
   g_autoptr(GArray) changed = g_array_new (FALSE, FALSE, sizeof (gint64));
-  PerchEventType type = replacement != NULL ? PERCH_EVENT_REPLACE : PERCH_EVENT_REMOVE;
-  gint64 now = perch_now_us ();
+  MessagesChange mc = { filter, replacement, actor, changed };
 
   if (filter == NULL || filter->room_id == NULL)
     {
@@ -2307,53 +2364,27 @@ sqlite_messages_change (PerchStore *store, const PerchMessageFilter *filter, con
     }
   /* One transaction from the selection on: a post committed meanwhile
    * either is seen whole or waits. */
-  if (!MAIN_BEGIN (self, error))
+  if (!main_tx (SELF (store), messages_change_tx, &mc, error))
     return NULL;
-  if (!room_must_exist (self, filter->room_id, error)
-      || !messages_matching (self, filter, changed, error))
-    goto fail;
-  for (guint i = 0; i < changed->len; i++)
-    {
-      gint64 id = g_array_index (changed, gint64, i);
-      g_autoptr(PerchSqlStmt) stmt =
-        MAIN_STMT (self, "UPDATE messages SET state = ?2, content = ?3 WHERE id = ?1", error);
-      if (stmt == NULL)
-        goto fail;
-      /* FTS and room_stats follow by their triggers. */
-      sqlite3_bind_int64 (stmt, 1, id);
-      sqlite3_bind_int (stmt, 2, replacement != NULL ? PERCH_MSG_REPLACED : PERCH_MSG_REMOVED);
-      bind_text (stmt, 3, replacement != NULL ? replacement : "");
-      if (!run (self->db, stmt, error, "changing a message"))
-        goto fail;
-      if (!insert_event (self->db, self->stmts, type, filter->room_id, actor, now, replacement, id, NULL, error))
-        goto fail;
-    }
-  if (!MAIN_COMMIT (self, error))
-    goto fail;
   return g_steal_pointer (&changed);
-
-fail:
-  MAIN_ROLLBACK (self);
-  return NULL;
 }
 
-static gint64
-sqlite_room_clear (PerchStore *store, const char *room_id, gint64 up_to_us, const char *actor, GError **error)
+typedef struct {
+  const char *room_id;
+  gint64      up_to_us;
+  const char *actor;
+  gint64      n;        /* messages deleted, filled */
+} RoomClear;
+
+static gboolean
+room_clear_tx (PerchSqliteStore *self, gpointer data, GError **error)
 {
-  PerchSqliteStore *self = SELF (store);
+  RoomClear *rc = data;
   g_autofree char *content = NULL;
   g_autofree char *up_to = NULL;
-  gint64 n;
 
-  if (room_id == NULL)
-    {
-      g_set_error_literal (error, PERCH_ERROR, PERCH_ERROR_BAD_REQUEST, "clearing needs a room");
-      return -1;
-    }
-  if (!MAIN_BEGIN (self, error))
-    return -1;
-  if (!room_must_exist (self, room_id, error))
-    goto fail;
+  if (!room_must_exist (self, rc->room_id, error))
+    return FALSE;
   {
     /* When every message goes, the stats row goes first, so that the
      * delete trigger has nothing to recompute message by message. When
@@ -2361,36 +2392,43 @@ sqlite_room_clear (PerchStore *store, const char *room_id, gint64 up_to_us, cons
     g_autoptr(PerchSqlStmt) stmt =
       MAIN_STMT (self, "DELETE FROM room_stats WHERE room_id = ?1 AND last_post_us <= ?2", error);
     if (stmt == NULL)
-      goto fail;
-    bind_text (stmt, 1, room_id);
-    sqlite3_bind_int64 (stmt, 2, up_to_us);
+      return FALSE;
+    bind_text (stmt, 1, rc->room_id);
+    sqlite3_bind_int64 (stmt, 2, rc->up_to_us);
     if (!run (self->db, stmt, error, "clearing a room"))
-      goto fail;
+      return FALSE;
   }
   {
     g_autoptr(PerchSqlStmt) stmt =
       MAIN_STMT (self, "DELETE FROM messages WHERE room_id = ?1 AND ts_us <= ?2", error);
     if (stmt == NULL)
-      goto fail;
-    bind_text (stmt, 1, room_id);
-    sqlite3_bind_int64 (stmt, 2, up_to_us);
+      return FALSE;
+    bind_text (stmt, 1, rc->room_id);
+    sqlite3_bind_int64 (stmt, 2, rc->up_to_us);
     if (!run (self->db, stmt, error, "clearing a room"))
-      goto fail;
+      return FALSE;
     /* Only the statement's own rows, not its triggers'. */
-    n = sqlite3_changes64 (self->db);
+    rc->n = sqlite3_changes64 (self->db);
   }
-  up_to = perch_format_ts (up_to_us);
-  content = g_strdup_printf ("up to %s: %" G_GINT64_FORMAT " messages", up_to, n);
-  if (!insert_event (self->db, self->stmts, PERCH_EVENT_CLEAR, room_id, actor, perch_now_us (), content, 0,
-                     NULL, error))
-    goto fail;
-  if (!MAIN_COMMIT (self, error))
-    goto fail;
-  return n;
+  up_to = perch_format_ts (rc->up_to_us);
+  content = g_strdup_printf ("up to %s: %" G_GINT64_FORMAT " messages", up_to, rc->n);
+  return insert_event (self->db, self->stmts, PERCH_EVENT_CLEAR, rc->room_id, rc->actor, perch_now_us (), content,
+                       0, NULL, error);
+}
 
-fail:
-  MAIN_ROLLBACK (self);
-  return -1;
+static gint64
+sqlite_room_clear (PerchStore *store, const char *room_id, gint64 up_to_us, const char *actor, GError **error)
+{
+  RoomClear rc = { room_id, up_to_us, actor, 0 };
+
+  if (room_id == NULL)
+    {
+      g_set_error_literal (error, PERCH_ERROR, PERCH_ERROR_BAD_REQUEST, "clearing needs a room");
+      return -1;
+    }
+  if (!main_tx (SELF (store), room_clear_tx, &rc, error))
+    return -1;
+  return rc.n;
 }
 
 static GHashTable *
@@ -2572,24 +2610,20 @@ import_check (PerchMessage **messages, guint n, GError **error)
   return TRUE;
 }
 
+typedef struct {
+  PerchMessage **messages;
+  guint          n;
+} ImportMessages;
+
 static gboolean
-sqlite_import_messages (PerchStore *store, PerchMessage **messages, guint n, GError **error)
+import_messages_tx (PerchSqliteStore *self, gpointer data, GError **error)
 {
-  PerchSqliteStore *self = SELF (store);
+  const ImportMessages *im = data;
   const char *known_room = NULL;  /* the last room found to exist */
 
-  if (n == 0)
-    return TRUE;
-  if (messages == NULL)
+  for (guint i = 0; i < im->n; i++)
     {
-      g_set_error_literal (error, PERCH_ERROR, PERCH_ERROR_BAD_REQUEST, "no messages to import");
-      return FALSE;
-    }
-  if (!import_check (messages, n, error) || !MAIN_BEGIN (self, error))
-    return FALSE;
-  for (guint i = 0; i < n; i++)
-    {
-      PerchMessage *m = messages[i];
+      PerchMessage *m = im->messages[i];
       g_autoptr(PerchSqlStmt) stmt = NULL;
 
       /* Messages have no foreign key to rooms (see the schema); an import
@@ -2598,32 +2632,47 @@ sqlite_import_messages (PerchStore *store, PerchMessage **messages, guint n, GEr
       if (known_room == NULL || strcmp (known_room, m->room_id) != 0)
         {
           if (!room_must_exist (self, m->room_id, error))
-            goto fail;
+            return FALSE;
           known_room = m->room_id;
         }
       stmt = MAIN_STMT (self, "INSERT INTO messages (room_id, author, ts_us, content, state)"
                               " VALUES (?1, ?2, ?3, ?4, ?5)", error);
       if (stmt == NULL)
-        goto fail;
+        return FALSE;
       bind_text (stmt, 1, m->room_id);
       bind_text (stmt, 2, m->author);
       sqlite3_bind_int64 (stmt, 3, m->ts_us);
       bind_text (stmt, 4, m->content);
       sqlite3_bind_int (stmt, 5, m->state);
       if (!run (self->db, stmt, error, "importing a message"))
-        goto fail;
+        return FALSE;
       m->id = sqlite3_last_insert_rowid (self->db);
     }
-  if (!MAIN_COMMIT (self, error))
-    goto fail;
   return TRUE;
+}
 
-fail:
-  MAIN_ROLLBACK (self);
-  /* Nothing was written, so no id may be believed. */
-  for (guint i = 0; i < n; i++)
-    messages[i]->id = 0;
-  return FALSE;
+static gboolean
+sqlite_import_messages (PerchStore *store, PerchMessage **messages, guint n, GError **error)
+{
+  ImportMessages im = { messages, n };
+
+  if (n == 0)
+    return TRUE;
+  if (messages == NULL)
+    {
+      g_set_error_literal (error, PERCH_ERROR, PERCH_ERROR_BAD_REQUEST, "no messages to import");
+      return FALSE;
+    }
+  if (!import_check (messages, n, error))
+    return FALSE;
+  if (!main_tx (SELF (store), import_messages_tx, &im, error))
+    {
+      /* Nothing was written, so no id may be believed. */
+      for (guint i = 0; i < n; i++)
+        messages[i]->id = 0;
+      return FALSE;
+    }
+  return TRUE;
 }
 
 static GPtrArray *
@@ -2717,48 +2766,55 @@ sqlite_events_summary (PerchStore *store, gint64 *counts, gint64 *oldest_us, GEr
 /* Old runs are kept for the status page, not forever. */
 #define COMPLIANCE_RUNS_KEPT 1000
 
-static gint64
-sqlite_compliance_plan (PerchStore *store, gint64 first_id, gint64 last_id, gint64 events,
-                        const char *adapter, GError **error)
-{
-  PerchSqliteStore *self = SELF (store);
-  gint64 id;
+typedef struct {
+  gint64      first_id, last_id, events;
+  const char *adapter;
+  gint64      id;       /* the run's, filled */
+} CompliancePlan;
 
-  if (!MAIN_BEGIN (self, error))
-    return 0;
+static gboolean
+compliance_plan_tx (PerchSqliteStore *self, gpointer data, GError **error)
+{
+  CompliancePlan *cp = data;
+
   {
     g_autoptr(PerchSqlStmt) stmt =
       MAIN_STMT (self, "DELETE FROM compliance_runs WHERE state <> 'planned'"
                        " AND id <= (SELECT max(id) FROM compliance_runs) - ?1", error);
     if (stmt == NULL)
-      goto fail;
+      return FALSE;
     sqlite3_bind_int64 (stmt, 1, COMPLIANCE_RUNS_KEPT);
     if (!run (self->db, stmt, error, "pruning compliance runs"))
-      goto fail;
+      return FALSE;
   }
   {
     g_autoptr(PerchSqlStmt) stmt =
       MAIN_STMT (self, "INSERT INTO compliance_runs (first_event_id, last_event_id, adapter, started_us, state, events)"
                        " VALUES (?1, ?2, ?3, ?4, 'planned', ?5)", error);
     if (stmt == NULL)
-      goto fail;
-    sqlite3_bind_int64 (stmt, 1, first_id);
-    sqlite3_bind_int64 (stmt, 2, last_id);
-    bind_text (stmt, 3, adapter);
+      return FALSE;
+    sqlite3_bind_int64 (stmt, 1, cp->first_id);
+    sqlite3_bind_int64 (stmt, 2, cp->last_id);
+    bind_text (stmt, 3, cp->adapter);
     sqlite3_bind_int64 (stmt, 4, perch_now_us ());
-    sqlite3_bind_int64 (stmt, 5, events);
+    sqlite3_bind_int64 (stmt, 5, cp->events);
     if (!run (self->db, stmt, error, "planning a compliance run"))
-      goto fail;
-    id = sqlite3_last_insert_rowid (self->db);
+      return FALSE;
+    cp->id = sqlite3_last_insert_rowid (self->db);
   }
-  /* synchronous=FULL: once this returns, the plan survives a crash. */
-  if (!MAIN_COMMIT (self, error))
-    goto fail;
-  return id;
+  return TRUE;
+}
 
-fail:
-  MAIN_ROLLBACK (self);
-  return 0;
+static gint64
+sqlite_compliance_plan (PerchStore *store, gint64 first_id, gint64 last_id, gint64 events,
+                        const char *adapter, GError **error)
+{
+  CompliancePlan cp = { first_id, last_id, events, adapter, 0 };
+
+  /* synchronous=FULL: once the commit returns, the plan survives a crash. */
+  if (!main_tx (SELF (store), compliance_plan_tx, &cp, error))
+    return 0;
+  return cp.id;
 }
 
 /* The range of a planned run, NOT_FOUND when RUN_ID is not planned. */
@@ -2787,44 +2843,46 @@ planned_range (PerchSqliteStore *self, gint64 run_id, gint64 *first, gint64 *las
   return TRUE;
 }
 
+typedef struct {
+  gint64 run_id, duration_ms;
+} ComplianceDone;
+
 static gboolean
-sqlite_compliance_done (PerchStore *store, gint64 run_id, gint64 duration_ms, GError **error)
+compliance_done_tx (PerchSqliteStore *self, gpointer data, GError **error)
 {
-  PerchSqliteStore *self = SELF (store);
+  const ComplianceDone *cd = data;
   gint64 first = 0, last = 0;
 
-  if (!MAIN_BEGIN (self, error))
+  if (!planned_range (self, cd->run_id, &first, &last, error))
     return FALSE;
-  if (!planned_range (self, run_id, &first, &last, error))
-    goto fail;
   {
     g_autoptr(PerchSqlStmt) stmt = MAIN_STMT (self, "DELETE FROM events WHERE id BETWEEN ?1 AND ?2", error);
     if (stmt == NULL)
-      goto fail;
+      return FALSE;
     sqlite3_bind_int64 (stmt, 1, first);
     sqlite3_bind_int64 (stmt, 2, last);
     if (!run (self->db, stmt, error, "deleting delivered events"))
-      goto fail;
+      return FALSE;
   }
   {
     g_autoptr(PerchSqlStmt) stmt =
       MAIN_STMT (self, "UPDATE compliance_runs SET state = 'done', finished_us = ?2, duration_ms = ?3,"
                        " error = NULL WHERE id = ?1", error);
     if (stmt == NULL)
-      goto fail;
-    sqlite3_bind_int64 (stmt, 1, run_id);
+      return FALSE;
+    sqlite3_bind_int64 (stmt, 1, cd->run_id);
     sqlite3_bind_int64 (stmt, 2, perch_now_us ());
-    sqlite3_bind_int64 (stmt, 3, duration_ms);
-    if (!run (self->db, stmt, error, "finishing a compliance run"))
-      goto fail;
+    sqlite3_bind_int64 (stmt, 3, cd->duration_ms);
+    return run (self->db, stmt, error, "finishing a compliance run");
   }
-  if (!MAIN_COMMIT (self, error))
-    goto fail;
-  return TRUE;
+}
 
-fail:
-  MAIN_ROLLBACK (self);
-  return FALSE;
+static gboolean
+sqlite_compliance_done (PerchStore *store, gint64 run_id, gint64 duration_ms, GError **error)
+{
+  ComplianceDone cd = { run_id, duration_ms };
+
+  return main_tx (SELF (store), compliance_done_tx, &cd, error);
 }
 
 static gboolean
@@ -2911,10 +2969,41 @@ sqlite_compliance_runs (PerchStore *store, gint64 before_id, guint limit, GError
 
 /* ---- files in rooms ---------------------------------------------------------------- */
 
+typedef struct {
+  const PerchFile *file;
+  const char      *id;
+} FileAdd;
+
+static gboolean
+file_add_tx (PerchSqliteStore *self, gpointer data, GError **error)
+{
+  const FileAdd *fa = data;
+  const PerchFile *file = fa->file;
+
+  {
+    g_autoptr(PerchSqlStmt) stmt =
+      MAIN_STMT (self, "INSERT INTO files (id, room_id, uploader, name, size, sha256, ts_us, state)"
+                       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'stored')", error);
+    if (stmt == NULL)
+      return FALSE;
+    bind_text (stmt, 1, fa->id);
+    bind_text (stmt, 2, file->room_id);
+    bind_text (stmt, 3, file->uploader);
+    bind_text (stmt, 4, file->name);
+    sqlite3_bind_int64 (stmt, 5, file->size);
+    bind_text (stmt, 6, file->sha256);
+    sqlite3_bind_int64 (stmt, 7, file->ts_us);
+    if (!run (self->db, stmt, error, "storing a file"))
+      return FALSE;
+  }
+  /* The event in the same transaction: no file without its FILEUPLOAD. */
+  return insert_event (self->db, self->stmts, PERCH_EVENT_FILEUPLOAD, file->room_id, file->uploader,
+                       file->ts_us, fa->id, 0, NULL, error);
+}
+
 static gboolean
 sqlite_file_add (PerchStore *store, PerchFile *file, GError **error)
 {
-  PerchSqliteStore *self = SELF (store);
   g_autofree char *id = NULL;
 
   if (file->room_id == NULL || file->uploader == NULL || file->name == NULL || file->sha256 == NULL
@@ -2927,38 +3016,13 @@ sqlite_file_add (PerchStore *store, PerchFile *file, GError **error)
   id = file->id != NULL ? g_strdup (file->id) : perch_random_hex (16);
   if (file->ts_us == 0)
     file->ts_us = perch_now_us ();
-  if (!MAIN_BEGIN (self, error))
+  FileAdd fa = { file, id };
+  if (!main_tx (SELF (store), file_add_tx, &fa, error))
     return FALSE;
-  {
-    g_autoptr(PerchSqlStmt) stmt =
-      MAIN_STMT (self, "INSERT INTO files (id, room_id, uploader, name, size, sha256, ts_us, state)"
-                       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'stored')", error);
-    if (stmt == NULL)
-      goto fail;
-    bind_text (stmt, 1, id);
-    bind_text (stmt, 2, file->room_id);
-    bind_text (stmt, 3, file->uploader);
-    bind_text (stmt, 4, file->name);
-    sqlite3_bind_int64 (stmt, 5, file->size);
-    bind_text (stmt, 6, file->sha256);
-    sqlite3_bind_int64 (stmt, 7, file->ts_us);
-    if (!run (self->db, stmt, error, "storing a file"))
-      goto fail;
-  }
-  /* The event in the same transaction: no file without its FILEUPLOAD. */
-  if (!insert_event (self->db, self->stmts, PERCH_EVENT_FILEUPLOAD, file->room_id, file->uploader,
-                     file->ts_us, id, 0, NULL, error))
-    goto fail;
-  if (!MAIN_COMMIT (self, error))
-    goto fail;
   g_free (file->id);
   file->id = g_steal_pointer (&id);
   file->state = PERCH_FILE_STORED;
   return TRUE;
-
-fail:
-  MAIN_ROLLBACK (self);
-  return FALSE;
 }
 
 static PerchFile *
