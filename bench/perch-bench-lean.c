@@ -50,6 +50,7 @@ struct _LeanClient {
   guint8    state;
   guint8    epollout;    /* EPOLLOUT is armed */
   guint8    queued;      /* in the loop's flush list */
+  guint8    buried;      /* in the loop's list of clients to free */
   char      remote_tag[20];  /* the server's tag in the chat dialog */
 };
 
@@ -209,6 +210,20 @@ send_request (LeanClient *c, const char *method, const char *ruri, const char *t
 /* ---- closing ---------------------------------------------------------------- */
 
 static void
+bury_later (LeanClient *c)
+{
+  if (!c->buried)
+    {
+      c->buried = TRUE;
+      g_ptr_array_add (c->loop->dead, c);
+    }
+}
+
+/* Closes the connection. REPORT: the peer or an error ended it, not the
+ * scenario. A client that never got ready is reported through ready() and
+ * freed; a ready one the server dropped stays allocated, for the scenario
+ * still holds it, until lean_client_close(). */
+static void
 client_end (LeanClient *c, gboolean report)
 {
   LeanLoop *loop = c->loop;
@@ -218,17 +233,21 @@ client_end (LeanClient *c, gboolean report)
   close (c->fd);
   c->fd = -1;
   loop->n_clients--;
-  if (c->state == STATE_READY)
-    loop->n_dropped += report;
-  else if (report && loop->cb.ready)
+  if (c->state == STATE_READY && report)
+    {
+      loop->n_dropped++;
+      return;
+    }
+  if (c->state != STATE_READY && report && loop->cb.ready)
     loop->cb.ready (c, FALSE, loop->cb_data);
-  g_ptr_array_add (loop->dead, c);
+  bury_later (c);
 }
 
 void
 lean_client_close (LeanClient *c)
 {
   client_end (c, FALSE);
+  bury_later (c);
 }
 
 static void

@@ -35,13 +35,15 @@ void        lean_loop_free          (LeanLoop *loop);
 void        lean_loop_set_callbacks (LeanLoop *loop, const LeanCallbacks *callbacks, gpointer data);
 /* Waits up to TIMEOUT_MS for events, handles them, writes what is queued. */
 void        lean_loop_iterate       (LeanLoop *loop, int timeout_ms);
-/* Connections open now, and connections that ended after signing in. */
+/* Connections open now, and ready sessions whose connection the server
+ * (or an error) ended. */
 guint       lean_loop_n_clients     (LeanLoop *loop);
 guint       lean_loop_n_dropped     (LeanLoop *loop);
 
 /* Connects and signs in as u<USER>@domain; ready() says how it went.
  * NULL, and no ready(), when not even the connect could start. */
 LeanClient *lean_client_start       (LeanLoop *loop, guint user);
+/* Closes CLIENT (if the server has not) and frees it after this iteration. */
 void        lean_client_close       (LeanClient *client);
 guint       lean_client_user        (LeanClient *client);
 gboolean    lean_client_is_ready    (LeanClient *client);

@@ -593,6 +593,7 @@ scenario_fanout (void)
   figure ("deliveries", f.delivered, "");
   figure ("deliveries lost", f.expected - MIN (f.expected, f.delivered), "");
   figure ("deliveries duplicated", f.duplicates, "");
+  figure ("sessions the server dropped", lean_loop_n_dropped (crowd.loop), "");
   figure ("delivered messages per second", f.delivered / MAX (elapsed, 1e-3), "/s");
   figure ("post-to-delivery p50", percentile (f.latency, 0.50) * 1000, "ms");
   figure ("post-to-delivery p99", percentile (f.latency, 0.99) * 1000, "ms");
@@ -833,6 +834,7 @@ scenario_durable (void)
   figure ("posts in flight per poster", durable_window, "");
   figure ("posts acknowledged", d.acked, "");
   figure ("posts refused", d.refused, "");
+  figure ("sessions the server dropped", lean_loop_n_dropped (crowd.loop), "");
   figure ("durable posts per second", d.acked / elapsed, "/s");
   figure ("post to acknowledgement p50", percentile (d.latency, 0.5) * 1000, "ms");
   figure ("post to acknowledgement p99", percentile (d.latency, 0.99) * 1000, "ms");
