@@ -4,7 +4,8 @@
  * demo's data dir), under a virtual display (tests/perch-test-console.h):
  * the queue as GET /compliance tells it, the pending events paged, a post
  * over XCCOS raising the count, "Run Now" leading to a run the page and the
- * server show, and the server's refusals shown in its words. */
+ * server show, and the server's refusals shown in its words (a user who is
+ * not an administrator is refused the whole page). */
 #include "config.h"
 
 #include <string.h>
@@ -290,6 +291,51 @@ test_compliance_refusals (PerchConsoleFixture *f, gconstpointer data)
   g_clear_pointer (&m.status, json_object_unref);
 }
 
+static gboolean
+shows_unavailable (gpointer data)
+{
+  GtkWidget *unavailable = perch_test_get_by_id (data, "unavailable_page");
+  return gtk_widget_get_mapped (unavailable) &&
+         adw_status_page_get_description (ADW_STATUS_PAGE (unavailable)) != NULL;
+}
+
+/* Not an administrator: the page says so in the server's words (403). */
+static void
+test_compliance_not_admin (PerchConsoleFixture *f, gconstpointer data)
+{
+  PerchConnection *alice = perch_connection_new (perch_connection_get_base_url (f->connection), NULL, FALSE,
+                                                 "alice@example.test", "alice-demo");
+  g_autoptr(GAsyncResult) result = NULL;
+  perch_connection_connect_async (alice, NULL, perch_test_async_ready, &result);
+  perch_test_wait_result (&result, TIMEOUT_MS);
+  g_autoptr(GError) error = NULL;
+  g_assert_true (perch_connection_connect_finish (alice, result, &error));
+  g_assert_no_error (error);
+  g_assert_false (perch_connection_get_admin (alice));
+
+  GtkWindow *window = GTK_WINDOW (gtk_window_new ());
+  g_object_ref (window);
+  GtkWidget *page = g_object_new (PERCH_TYPE_COMPLIANCE_PAGE, "connection", alice, NULL);
+  gtk_window_set_child (window, page);
+  gtk_window_present (window);
+  g_assert_true (perch_test_wait (shows_unavailable, page, TIMEOUT_MS));
+  GtkWidget *unavailable = perch_test_get_by_id (page, "unavailable_page");
+  g_assert_cmpstr (adw_status_page_get_description (ADW_STATUS_PAGE (unavailable)), ==,
+                   "only administrators may see the compliance queue");
+
+  perch_compliance_page_set_connection (PERCH_COMPLIANCE_PAGE (page), NULL);
+  gtk_window_destroy (window);
+  g_assert_true (perch_test_wait (perch_test_only_our_reference, window, TIMEOUT_MS));
+  g_assert_finalize_object (window);
+  g_clear_object (&result);
+  perch_connection_close_async (alice, NULL, perch_test_async_ready, &result);
+  perch_test_wait_result (&result, TIMEOUT_MS);
+  g_assert_true (perch_connection_close_finish (alice, result, NULL));
+  g_clear_object (&result);
+  g_assert_true (perch_test_wait (perch_test_only_our_reference, alice, TIMEOUT_MS));
+  g_assert_finalize_object (alice);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -298,6 +344,7 @@ main (int argc, char *argv[])
 
   perch_test_console_add ("compliance-page", NULL, test_compliance_page);
   perch_test_console_add ("compliance-refusals", NULL, test_compliance_refusals);
+  perch_test_console_add ("compliance-not-admin", NULL, test_compliance_not_admin);
 
   return perch_test_console_run ();
 }
