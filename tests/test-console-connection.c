@@ -295,6 +295,34 @@ test_disconnect_while_lost (void)
   perch_test_server_stop (server);
 }
 
+/* Demo mode: the in-process server cannot go away, but its chat session
+ * can end; the same logic brings it back, by itself and at once when asked. */
+static void
+test_demo_session_ends (PerchConsoleFixture *f, gconstpointer data)
+{
+  perch_connection_set_retry_delays (f->connection, 60000, 60000);
+  GtkWidget *revealer = perch_test_get_by_id (GTK_WIDGET (f->window), "lost_revealer");
+  PerchClient *session = perch_connection_get_client (f->connection);
+  g_assert_nonnull (session);
+  perch_client_close (session);
+  g_assert_cmpint (perch_connection_get_state (f->connection), ==, PERCH_CONNECTION_STATE_LOST);
+  g_assert_true (perch_test_wait (revealed, revealer, TIMEOUT_MS));
+  GtkWidget *label = perch_test_get_by_id (GTK_WIDGET (f->window), "lost_label");
+  /* A minute, less the jitter. */
+  const char *text = gtk_label_get_text (GTK_LABEL (label));
+  g_test_message ("the bar says: %s", text);
+  g_assert_true (g_str_has_prefix (text, "Connection lost — reconnecting in "));
+  guint64 seconds = g_ascii_strtoull (text + strlen ("Connection lost — reconnecting in "), NULL, 10);
+  g_assert_cmpuint (seconds, >=, 47);
+  g_assert_cmpuint (seconds, <=, 60);
+  /* A minute is long: Reconnect Now. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.reconnect", NULL));
+  wait_state (f->connection, PERCH_CONNECTION_STATE_ONLINE);
+  g_assert_true (perch_test_wait (concealed, revealer, TIMEOUT_MS));
+  g_assert_nonnull (perch_connection_get_client (f->connection));
+  g_assert_true (perch_client_is_connected (perch_connection_get_client (f->connection)));
+}
+
 /* ---- the SIP certificate ---------------------------------------------------------- */
 
 static char *
@@ -394,6 +422,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/perch/console/connection/lost-and-back", test_lost_and_back);
   g_test_add_func ("/perch/console/connection/disconnect-while-lost", test_disconnect_while_lost);
   g_test_add_func ("/perch/console/connection/sip-certificate", test_sip_certificate);
+  perch_test_console_add ("connection/demo-session-ends", NULL, test_demo_session_ends);
 
   return perch_test_console_run ();
 }
