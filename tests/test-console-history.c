@@ -151,6 +151,11 @@ assert_tagged (GtkWidget *view, const char *tag, const char *description_start)
                                                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
                                                                  gtk_widget_get_tooltip_text (label));
   g_assert_null (problem);
+  /* The row's text under the heading: a removed message has none, and its
+   * row keeps no empty line for it. */
+  GtkWidget *text = gtk_widget_get_last_child (gtk_widget_get_parent (gtk_widget_get_parent (label)));
+  g_assert_true (GTK_IS_LABEL (text));
+  g_assert_cmpint (gtk_widget_get_visible (text), ==, strcmp (tag, "Removed") != 0);
 }
 
 typedef struct {

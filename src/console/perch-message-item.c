@@ -32,6 +32,7 @@ enum {
   PROP_MARKED,
   PROP_STATE_LABEL,
   PROP_STATE_DESCRIPTION,
+  PROP_HAS_CONTENT,
   N_PROPS
 };
 static GParamSpec *properties[N_PROPS];
@@ -152,6 +153,7 @@ set_state (PerchMessageItem *self, const char *state, const char *content)
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MARKED]);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE_LABEL]);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE_DESCRIPTION]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_HAS_CONTENT]);
   g_object_thaw_notify (G_OBJECT (self));
 }
 
@@ -210,6 +212,9 @@ perch_message_item_get_property (GObject *object, guint prop_id, GValue *value, 
     case PROP_STATE_DESCRIPTION:
       g_value_set_string (value, perch_message_item_get_state_description (self));
       break;
+    case PROP_HAS_CONTENT:
+      g_value_set_boolean (value, *self->content != '\0');
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -237,6 +242,9 @@ perch_message_item_class_init (PerchMessageItemClass *klass)
                                                       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   properties[PROP_STATE_DESCRIPTION] = g_param_spec_string ("state-description", NULL, NULL, NULL,
                                                             G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  /* FALSE for a removed message: its row shows no empty line for the text. */
+  properties[PROP_HAS_CONTENT] = g_param_spec_boolean ("has-content", NULL, NULL, FALSE,
+                                                       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
