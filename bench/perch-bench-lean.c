@@ -109,6 +109,12 @@ header (const char *head, gsize len, const char *name, const char *shortname, gs
   return NULL;
 }
 
+const char *
+lean_header (const char *head, gsize len, const char *name, const char *shortname, gsize *vlen)
+{
+  return header (head, len, name, shortname, vlen);
+}
+
 /* A quoted parameter (name="value") inside VALUE, copied into OUT. */
 static gboolean
 quoted_param (const char *value, gsize len, const char *name, char *out, gsize out_size)
@@ -447,6 +453,8 @@ on_response (LeanClient *c, const char *head, gsize head_len, const char *body, 
     case STATE_READY:
       if (strncmp (method, "INFO", 4) == 0 && loop->cb.info_answered)
         loop->cb.info_answered (c, cseq, status, loop->cb_data);
+      if (strncmp (method, "INFO", 4) == 0 && loop->cb.info_response)
+        loop->cb.info_response (c, cseq, status, head, head_len, loop->cb_data);
       break;
     default:
       break;

@@ -28,6 +28,11 @@ typedef struct {
   void (*info_answered) (LeanClient *client, guint32 cseq, int status, gpointer data);
   /* An INFO from the server (already answered 200): its XCCOS body. */
   void (*server_info)   (LeanClient *client, const char *body, gsize len, gpointer data);
+  /* Optional, after info_answered: the same answer with its header block
+   * (status line included), for a scenario that reads its headers
+   * (lean_header()). */
+  void (*info_response) (LeanClient *client, guint32 cseq, int status, const char *head, gsize head_len,
+                         gpointer data);
 } LeanCallbacks;
 
 LeanLoop   *lean_loop_new           (guint16 port, const char *domain, const char *password);
@@ -56,6 +61,12 @@ guint32     lean_client_info        (LeanClient *client, const char *body, gsize
 guint32     lean_client_command     (LeanClient *client, const char *id, const char *data);
 /* A post of TEXT (no markup) to ROOM_URI in an INFO. */
 guint32     lean_client_post        (LeanClient *client, const char *room_uri, const char *text);
+
+/* The value of header NAME (or its compact form SHORTNAME, may be NULL) in
+ * a header block HEAD..HEAD+LEN whose first line is the start line, and its
+ * length in *VLEN; NULL when absent. */
+const char *lean_header             (const char *head, gsize len, const char *name, const char *shortname,
+                                     gsize *vlen);
 
 /* memmem() over a body: where NEEDLE starts, or NULL. */
 const char *lean_find               (const char *haystack, gsize len, const char *needle);

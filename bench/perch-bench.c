@@ -8,7 +8,7 @@
  * is measured is the server. Prints a table and, with --json, the same
  * figures as JSON.
  *
- *   perch-bench [--scenario signin|fanout|history|durable|search|all] [options]
+ *   perch-bench [--scenario signin|fanout|history|durable|search|overload|all] [options]
  *
  * What the scenarios share (options, the server, figures) is declared in
  * perch-bench.h for the scenarios in files of their own. */
@@ -48,11 +48,14 @@ seed (const char *dir, GError **error)
 {
   g_autofree char *db = g_build_filename (dir, "perch.db", NULL);
   g_autoptr(PerchStore) store = perch_store_open_sqlite (db, error);
+  g_autofree char *cps = g_strdup_printf ("%d", opt.commands_per_second > 0 ? opt.commands_per_second : 10000000);
+  g_autofree char *mpw = g_strdup_printf ("%d", opt.max_pending_writes);
   if (store == NULL || !perch_store_config_set (store, "domain", DOMAIN, error) ||
       !perch_store_config_set (store, "enable_persistent_chat", "true", error) ||
       /* A load test posts faster than people: the per-session limit would
        * measure itself, not the server. */
-      !perch_store_config_set (store, "commands_per_second", "10000000", error) ||
+      !perch_store_config_set (store, "commands_per_second", cps, error) ||
+      (opt.max_pending_writes > 0 && !perch_store_config_set (store, "max_pending_writes", mpw, error)) ||
       !perch_store_config_set (store, "participant_update_limit", "75", error))
     return FALSE;
   /* In one transaction: one fsync, not one per user. */
@@ -164,7 +167,7 @@ server_stop (Server *s)
 }
 
 /* The server's resident memory (KiB) and CPU time (s) so far. */
-static gint64
+gint64
 server_rss_kib (Server *s)
 {
   g_autofree char *path = g_strdup_printf ("/proc/%d/status", s->pid);
@@ -326,7 +329,7 @@ joins_done (gpointer data)
   return ((Joins *) data)->pending == 0;
 }
 
-static guint
+guint
 crowd_join (Crowd *crowd, guint (*room_of) (guint slot))
 {
   Joins j = { 0, 0 };
@@ -855,7 +858,7 @@ main (int argc, char **argv)
 {
   const GOptionEntry entries[] = {
     { "perchd", 0, 0, G_OPTION_ARG_FILENAME, &opt.perchd, "The server to measure (default: the one built beside this)", "PATH" },
-    { "scenario", 's', 0, G_OPTION_ARG_STRING, &opt.scenario, "signin, fanout, history, durable, search or all (default all)", "NAME" },
+    { "scenario", 's', 0, G_OPTION_ARG_STRING, &opt.scenario, "signin, fanout, history, durable, search, overload or all (default all)", "NAME" },
     { "users", 0, 0, G_OPTION_ARG_INT, &opt.users, "Accounts to seed (1000)", "N" },
     { "sessions", 0, 0, G_OPTION_ARG_INT, &opt.sessions, "Sign-in storm: sessions (2000)", "N" },
     { "window", 0, 0, G_OPTION_ARG_INT, &opt.window, "Sign-ins in flight at once (200)", "N" },
@@ -875,6 +878,7 @@ main (int argc, char **argv)
   g_autoptr(GOptionContext) context = g_option_context_new ("- measure perchd");
   g_option_context_add_main_entries (context, entries, NULL);
   g_option_context_add_main_entries (context, bench_search_entries, NULL);
+  g_option_context_add_main_entries (context, bench_overload_entries, NULL);
   g_autoptr(GError) error = NULL;
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {
@@ -911,6 +915,8 @@ main (int argc, char **argv)
     scenario_durable ();
   if (all || g_str_equal (opt.scenario, "search"))
     scenario_search ();
+  if (all || g_str_equal (opt.scenario, "overload"))
+    scenario_overload ();
   json_builder_end_object (results);
   if (opt.json)
     {

@@ -28,6 +28,8 @@ typedef struct {
   gint     history_msgs;   /* history: messages in the room */
   gint     history_clients;
   gint     seconds;        /* history, search: duration of a measurement */
+  gint     commands_per_second;  /* seeded per-session limit; 0: 10,000,000 (none) */
+  gint     max_pending_writes;   /* seeded committer backlog before 503; 0: perchd's default */
   char    *json;
   gboolean keep;
 } Options;
@@ -46,6 +48,7 @@ typedef struct {
 gboolean   server_start (Server *s, GError **error);
 void       server_stop (Server *s);        /* removes the data dir unless --keep */
 double     server_cpu_s (Server *s);       /* CPU time so far, seconds */
+gint64     server_rss_kib (Server *s);     /* resident memory now, KiB */
 
 /* The P quantile (0..1) of SAMPLES (sorts them); NAN when empty. */
 double     percentile (GArray *samples, double p);
@@ -63,6 +66,8 @@ typedef struct {
 /* Signs N sessions in, --window at a time; returns the seconds it took. */
 double     crowd_sign_in (Crowd *crowd, Server *s, guint n);
 void       crowd_free (Crowd *crowd);
+/* Joins slot i to bench-<ROOM_OF (i)>; returns how many joins failed. */
+guint      crowd_join (Crowd *crowd, guint (*room_of) (guint slot));
 /* Iterates until DONE (or DEADLINE), calling TICK, if any, before each
  * iteration. */
 void       crowd_run (Crowd *crowd, gboolean (*done) (gpointer), void (*tick) (gpointer), gpointer data,
@@ -85,5 +90,9 @@ extern const GOptionEntry bench_search_entries[];
 extern gboolean           bench_search_seeding;   /* server_start seeds the search rooms */
 gboolean   bench_search_seed (PerchStore *store, GError **error);
 void       scenario_search (void);
+
+/* perch-bench-overload.c: posts offered beyond capacity. */
+extern const GOptionEntry bench_overload_entries[];
+void       scenario_overload (void);
 
 G_END_DECLS
