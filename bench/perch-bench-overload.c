@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* perch-bench-overload.c: posts offered beyond what perchd can admit.
  *
- * --overload-clients sessions sign in and join a room each (two to a
+ * --overload-clients sessions sign in and join one of 100 rooms (four to a
  * room). Then two phases of --seconds each on the same sessions:
  *
  *   below:    --overload-below-rate posts/s overall, well under capacity:
@@ -32,18 +32,21 @@
 
 #include "perch-bench.h"
 
-static gint overload_clients = 200;
+static gint overload_clients = 400;
 static gint overload_rate = 100000;
 static gint overload_below_rate = 1000;
-static gint overload_in_flight = 64;
+static gint overload_in_flight = 100;
+static gint overload_repeat = 1;
 
 const GOptionEntry bench_overload_entries[] = {
-  { "overload-clients", 0, 0, G_OPTION_ARG_INT, &overload_clients, "Overload: posting sessions, two to a room (200)", "N" },
+  { "overload-clients", 0, 0, G_OPTION_ARG_INT, &overload_clients, "Overload: posting sessions, four to a room (400)", "N" },
   { "overload-rate", 0, 0, G_OPTION_ARG_INT, &overload_rate, "Overload: posts per second offered overall (100000)", "N" },
   { "overload-below-rate", 0, 0, G_OPTION_ARG_INT, &overload_below_rate,
     "Overload: posts per second of the reference phase, below capacity (1000)", "N" },
   { "overload-in-flight", 0, 0, G_OPTION_ARG_INT, &overload_in_flight,
-    "Overload: most unanswered posts per session (64)", "N" },
+    "Overload: most unanswered posts per session (100)", "N" },
+  { "overload-repeat", 0, 0, G_OPTION_ARG_INT, &overload_repeat,
+    "Overload: overload phases run one after another, to tell retained memory from growth (1)", "N" },
   { "commands-per-second", 0, 0, G_OPTION_ARG_INT, &opt.commands_per_second,
     "Seed this per-session command rate (default 10000000: no limit)", "N" },
   { "max-pending-writes", 0, 0, G_OPTION_ARG_INT, &opt.max_pending_writes,
@@ -310,7 +313,7 @@ scenario_overload (void)
     g_error ("%s", error->message);
   overload_in_flight = CLAMP (overload_in_flight, 1, MAX_IN_FLIGHT);
   guint n = (guint) MAX (overload_clients, 1);
-  g_print ("overload: %u sessions, two to a room; %d s at %d posts/s, then %d s at %d posts/s, "
+  g_print ("overload: %u sessions, in 100 rooms; %d s at %d posts/s, then %d s at %d posts/s, "
            "at most %d unanswered per session\n",
            n, opt.seconds, overload_below_rate, opt.seconds, overload_rate, overload_in_flight);
   gint64 rss_idle = server_rss_kib (&s);
@@ -334,6 +337,11 @@ scenario_overload (void)
   figure ("server RSS before sign-in", rss_idle / 1024.0, "MiB");
   double p99_below = phase_run (&p, "below", overload_below_rate);
   double p99_over = phase_run (&p, "overload", overload_rate);
+  for (gint r = 2; r <= overload_repeat; r++)
+    {
+      g_autofree char *label = g_strdup_printf ("overload %d", r);
+      phase_run (&p, label, overload_rate);
+    }
   figure ("admitted p99, overload over below", p99_over / p99_below, "x");
   figure ("sessions the server dropped", lean_loop_n_dropped (crowd.loop), "");
   gboolean alive = s.pid > 0 && kill (s.pid, 0) == 0;

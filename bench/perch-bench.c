@@ -8,7 +8,7 @@
  * is measured is the server. Prints a table and, with --json, the same
  * figures as JSON.
  *
- *   perch-bench [--scenario signin|fanout|history|durable|search|overload|all] [options]
+ *   perch-bench [--scenario signin|fanout|history|durable|search|overload|mixed|all] [options]
  *
  * What the scenarios share (options, the server, figures) is declared in
  * perch-bench.h for the scenarios in files of their own. */
@@ -858,7 +858,7 @@ main (int argc, char **argv)
 {
   const GOptionEntry entries[] = {
     { "perchd", 0, 0, G_OPTION_ARG_FILENAME, &opt.perchd, "The server to measure (default: the one built beside this)", "PATH" },
-    { "scenario", 's', 0, G_OPTION_ARG_STRING, &opt.scenario, "signin, fanout, history, durable, search, overload or all (default all)", "NAME" },
+    { "scenario", 's', 0, G_OPTION_ARG_STRING, &opt.scenario, "signin, fanout, history, durable, search, overload, mixed or all (default all)", "NAME" },
     { "users", 0, 0, G_OPTION_ARG_INT, &opt.users, "Accounts to seed (1000)", "N" },
     { "sessions", 0, 0, G_OPTION_ARG_INT, &opt.sessions, "Sign-in storm: sessions (2000)", "N" },
     { "window", 0, 0, G_OPTION_ARG_INT, &opt.window, "Sign-ins in flight at once (200)", "N" },
@@ -879,6 +879,7 @@ main (int argc, char **argv)
   g_option_context_add_main_entries (context, entries, NULL);
   g_option_context_add_main_entries (context, bench_search_entries, NULL);
   g_option_context_add_main_entries (context, bench_overload_entries, NULL);
+  g_option_context_add_main_entries (context, bench_mixed_entries, NULL);
   g_autoptr(GError) error = NULL;
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {
@@ -917,6 +918,8 @@ main (int argc, char **argv)
     scenario_search ();
   if (all || g_str_equal (opt.scenario, "overload"))
     scenario_overload ();
+  if (all || g_str_equal (opt.scenario, "mixed"))
+    scenario_mixed ();
   json_builder_end_object (results);
   if (opt.json)
     {

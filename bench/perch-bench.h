@@ -95,4 +95,8 @@ void       scenario_search (void);
 extern const GOptionEntry bench_overload_entries[];
 void       scenario_overload (void);
 
+/* perch-bench-mixed.c: the Lync user model at one scale. */
+extern const GOptionEntry bench_mixed_entries[];
+void       scenario_mixed (void);
+
 G_END_DECLS
