@@ -5,7 +5,7 @@
  * rooms of 150. Then for --seconds: 24 posts per second overall, each from
  * a random session to its room, timed from the post to every delivery
  * (the text carries the send time); 10 joins per second, a random session
- * joining a random room (so the rooms grow as the run goes); and a roster
+ * joining a random room (so the rooms grow as the run goes; --mixed-joins); and a roster
  * poll: every session, once per --mixed-poll-interval seconds, asks
  * chansrch for its room by name (the answer carries the participant
  * count). Reports p50/p99 post-to-delivery and the latency of joins and
@@ -20,16 +20,17 @@
 
 static gint mixed_users = 1000;
 static gint mixed_poll_interval = 60;
+static gint mixed_joins = 10;
 
 const GOptionEntry bench_mixed_entries[] = {
   { "mixed-users", 0, 0, G_OPTION_ARG_INT, &mixed_users, "Mixed: concurrent users (1000)", "N" },
   { "mixed-poll-interval", 0, 0, G_OPTION_ARG_INT, &mixed_poll_interval,
     "Mixed: seconds between one user's roster polls (60)", "S" },
+  { "mixed-joins", 0, 0, G_OPTION_ARG_INT, &mixed_joins, "Mixed: joins per second (10)", "N" },
   { NULL }
 };
 
 #define POSTS_PER_SECOND 24.0
-#define JOINS_PER_SECOND 10.0
 
 static guint small_users, small_rooms;   /* the first small_users slots: rooms of 30 */
 
@@ -83,7 +84,7 @@ mixed_tick (gpointer data)
       lean_client_post (c, uri, text);
       m->posts++;
     }
-  while (m->joins < (guint64) (secs * JOINS_PER_SECOND) && (c = random_client (m, &slot)) != NULL)
+  while (m->joins < (guint64) (secs * mixed_joins) && (c = random_client (m, &slot)) != NULL)
     {
       m->joins++;
       if (m->join_sent[slot] || m->poll_sent[slot])
@@ -169,8 +170,8 @@ scenario_mixed (void)
   g_autoptr(GError) error = NULL;
   if (!server_start (&s, &error))
     g_error ("%s", error->message);
-  g_print ("mixed: %u users, %u rooms of 30 and %u of 150, %.0f posts/s, %.0f joins/s, a roster poll per user "
-           "every %d s, %d s\n", n, small_rooms, big_rooms, POSTS_PER_SECOND, JOINS_PER_SECOND,
+  g_print ("mixed: %u users, %u rooms of 30 and %u of 150, %.0f posts/s, %d joins/s, a roster poll per user "
+           "every %d s, %d s\n", n, small_rooms, big_rooms, POSTS_PER_SECOND, mixed_joins,
            mixed_poll_interval, opt.seconds);
   Crowd crowd = { 0 };
   crowd_sign_in (&crowd, &s, n);
