@@ -15,17 +15,6 @@
 
 PerchConsoleApplication *perch_test_console_app;
 
-/* Under AddressSanitizer: unwind malloc stacks fully. GLib and GTK have no
- * frame pointers, so the fast unwinder stops at g_malloc and LeakSanitizer
- * could not tell a library constructor's one-time allocation (tests/lsan.supp)
- * from anything else. ASAN_OPTIONS still sets every other flag. */
-const char *__asan_default_options (void);
-__attribute__ ((used, visibility ("default"))) const char *
-__asan_default_options (void)
-{
-  return "fast_unwind_on_malloc=0";
-}
-
 /* ---- waiting ------------------------------------------------------------------ */
 
 gboolean
@@ -324,14 +313,6 @@ gboolean
 perch_test_console_init (int *argc, char ***argv)
 {
   g_test_init (argc, argv, NULL);
-  /* The servers a case starts (perchd for the certificate case) unwind
-   * fully too, so tests/lsan.supp can name what leaks in them. */
-  const char *asan = g_getenv ("ASAN_OPTIONS");
-  if (asan != NULL && strstr (asan, "fast_unwind_on_malloc") == NULL)
-    {
-      g_autofree char *options = g_strconcat (asan, ":fast_unwind_on_malloc=0", NULL);
-      g_setenv ("ASAN_OPTIONS", options, TRUE);
-    }
   if (!gtk_init_check ())
     {
       g_test_add_func ("/perch/console/no-display", test_no_display);
