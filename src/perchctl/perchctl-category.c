@@ -38,18 +38,10 @@ show_category (Ctl *ctl, JsonNode *reply)
 static int
 category_list (Ctl *ctl, int argc, char **argv)
 {
-  int status;
-  g_autoptr(Args) args = args_parse (ctl, argc, argv, NULL, 0, 0, &status);
-  if (args == NULL)
-    return status;
   g_autoptr(JsonNode) reply = NULL;
-  if ((status = api_list (ctl, "/categories", TRUE, &reply)))
+  int status = perchctl_fetch (ctl, argc, argv, "GET", "/categories", TRUE, &reply);
+  if (status != EXIT_OK || reply == NULL)
     return status;
-  if (ctl->json)
-    {
-      print_json_node (reply);
-      return EXIT_OK;
-    }
   g_autoptr(Table) table = table_new ("NAME", "UPLOAD", "HISTORY", "INVITATIONS", "ALLOWED", "DENIED", "CREATORS",
                                       "DESCRIPTION", NULL);
   for (guint c = 4; c <= 7; c++)

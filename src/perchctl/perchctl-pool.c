@@ -128,17 +128,11 @@ print_config (JsonObject *config)
 static int
 config_show (Ctl *ctl, int argc, char **argv)
 {
-  int status;
-  g_autoptr(Args) args = args_parse (ctl, argc, argv, NULL, 0, 0, &status);
-  if (args == NULL)
-    return status;
   g_autoptr(JsonNode) reply = NULL;
-  if ((status = api_call (ctl, "GET", "/config", NULL, &reply)))
+  int status = perchctl_fetch (ctl, argc, argv, "GET", "/config", FALSE, &reply);
+  if (status != EXIT_OK || reply == NULL)
     return status;
-  if (ctl->json)
-    print_json_node (reply);
-  else
-    print_config (json_node_get_object (reply));
+  print_config (json_node_get_object (reply));
   return EXIT_OK;
 }
 
@@ -325,18 +319,10 @@ compliance_set (Ctl *ctl, int argc, char **argv)
 static int
 compliance_status (Ctl *ctl, int argc, char **argv)
 {
-  int status;
-  g_autoptr(Args) args = args_parse (ctl, argc, argv, NULL, 0, 0, &status);
-  if (args == NULL)
-    return status;
   g_autoptr(JsonNode) reply = NULL;
-  if ((status = api_call (ctl, "GET", "/compliance", NULL, &reply)))
+  int status = perchctl_fetch (ctl, argc, argv, "GET", "/compliance", FALSE, &reply);
+  if (status != EXIT_OK || reply == NULL)
     return status;
-  if (ctl->json)
-    {
-      print_json_node (reply);
-      return EXIT_OK;
-    }
   JsonObject *st = json_node_get_object (reply);
   print_field ("Enabled", fmt_yes_no (jbool (st, "enabled")));
   print_field ("Running now", fmt_yes_no (jbool (st, "running")));
@@ -378,17 +364,11 @@ compliance_status (Ctl *ctl, int argc, char **argv)
 static int
 compliance_run (Ctl *ctl, int argc, char **argv)
 {
-  int status;
-  g_autoptr(Args) args = args_parse (ctl, argc, argv, NULL, 0, 0, &status);
-  if (args == NULL)
-    return status;
   g_autoptr(JsonNode) reply = NULL;
-  if ((status = api_call (ctl, "POST", "/compliance/run", NULL, &reply)))
+  int status = perchctl_fetch (ctl, argc, argv, "POST", "/compliance/run", FALSE, &reply);
+  if (status != EXIT_OK || reply == NULL)
     return status;
-  if (ctl->json)
-    print_json_node (reply);
-  else
-    g_print ("a compliance run has started; `perchctl compliance status` shows how it ends\n");
+  g_print ("a compliance run has started; `perchctl compliance status` shows how it ends\n");
   return EXIT_OK;
 }
 
@@ -482,18 +462,10 @@ new_password (Ctl *ctl, const char *user)
 static int
 user_list (Ctl *ctl, int argc, char **argv)
 {
-  int status;
-  g_autoptr(Args) args = args_parse (ctl, argc, argv, NULL, 0, 0, &status);
-  if (args == NULL)
-    return status;
   g_autoptr(JsonNode) reply = NULL;
-  if ((status = api_list (ctl, "/users", TRUE, &reply)))
+  int status = perchctl_fetch (ctl, argc, argv, "GET", "/users", TRUE, &reply);
+  if (status != EXIT_OK || reply == NULL)
     return status;
-  if (ctl->json)
-    {
-      print_json_node (reply);
-      return EXIT_OK;
-    }
   g_autoptr(Table) table = table_new ("USER", "DISPLAY NAME", "ADMIN", "PERSISTENT CHAT", NULL);
   JsonArray *items = jitems (reply);
   for (guint i = 0; items && i < json_array_get_length (items); i++)
@@ -627,18 +599,10 @@ const PerchctlVerb perchctl_user_verbs[] = {
 static int
 policy_show (Ctl *ctl, int argc, char **argv)
 {
-  int status;
-  g_autoptr(Args) args = args_parse (ctl, argc, argv, NULL, 0, 0, &status);
-  if (args == NULL)
-    return status;
   g_autoptr(JsonNode) reply = NULL;
-  if ((status = api_call (ctl, "GET", "/policy", NULL, &reply)))
+  int status = perchctl_fetch (ctl, argc, argv, "GET", "/policy", FALSE, &reply);
+  if (status != EXIT_OK || reply == NULL)
     return status;
-  if (ctl->json)
-    {
-      print_json_node (reply);
-      return EXIT_OK;
-    }
   gboolean global = jbool (json_node_get_object (reply), "enable_persistent_chat");
   print_field ("Persistent chat", global ? "enabled for every user" : "only for users enabled one by one");
   /* Administrators also see who differs from the global policy. */

@@ -9,6 +9,25 @@
 #include "perchctl.h"
 
 int
+perchctl_fetch (Ctl *ctl, int argc, char **argv, const char *method, const char *path, gboolean list,
+                JsonNode **reply)
+{
+  int status;
+  g_autoptr(Args) args = args_parse (ctl, argc, argv, NULL, 0, 0, &status);
+  if (args == NULL)
+    return status;
+  g_autoptr(JsonNode) answer = NULL;
+  status = list ? api_list (ctl, path, TRUE, &answer) : api_call (ctl, method, path, NULL, &answer);
+  if (status != EXIT_OK)
+    return status;
+  if (ctl->json)
+    print_json_node (answer);
+  else
+    *reply = g_steal_pointer (&answer);
+  return EXIT_OK;
+}
+
+int
 perchctl_delete (Ctl *ctl, int argc, char **argv, const char *collection, const char *what,
                  const char *question)
 {
@@ -71,18 +90,10 @@ perchctl_list_edit (Ctl *ctl, int argc, char **argv, const char *collection, con
 int
 perchctl_list (Ctl *ctl, int argc, char **argv, const char *path, const PerchctlColumn *columns)
 {
-  int status;
-  g_autoptr(Args) args = args_parse (ctl, argc, argv, NULL, 0, 0, &status);
-  if (args == NULL)
-    return status;
   g_autoptr(JsonNode) reply = NULL;
-  if ((status = api_list (ctl, path, TRUE, &reply)))
+  int status = perchctl_fetch (ctl, argc, argv, "GET", path, TRUE, &reply);
+  if (status != EXIT_OK || reply == NULL)
     return status;
-  if (ctl->json)
-    {
-      print_json_node (reply);
-      return EXIT_OK;
-    }
   guint n = 0;
   while (columns[n].header != NULL)
     n++;

@@ -203,6 +203,12 @@ extern const PerchctlVerb perchctl_import_verbs[];
 
 /* ---- perchctl-verbs.c: verbs several nouns share ---------------------------------- */
 
+/* A verb without options that shows one answer: METHOD PATH (with LIST,
+ * every page of GET PATH). With --json the answer is printed as it came
+ * and *REPLY stays NULL; otherwise *REPLY is the answer, for the verb to
+ * print its own way. Errors as api_call. */
+int      perchctl_fetch (Ctl *ctl, int argc, char **argv, const char *method, const char *path, gboolean list,
+                         JsonNode **reply);
 /* `NOUN delete NAME`: DELETE /COLLECTION/NAME, then "deleted WHAT NAME".
  * With QUESTION (its "%s" standing for the name) the verb takes --yes and
  * asks first (perchctl_confirm). */
